@@ -1,0 +1,179 @@
+package io.leasecron.job;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Every job this replica knows, by source (a ConfigMap) and key, valid or not. Sources push whole ConfigMap
+ * snapshots; the catalogue validates each key and hands valid specs to its {@link Sink} (the engine)
+ * synchronously, before the entry becomes visible here. So a job that can be read from the catalogue is always
+ * already scheduled: reads after writes see the write.
+ *
+ * <p>A broken edit of a job that was valid keeps the last valid spec scheduled and records the error beside it;
+ * a new job that is invalid is listed with its error and never scheduled. Nothing else is disturbed.
+ */
+public final class JobCatalogue {
+    private static final Logger LOG = Logger.getLogger(JobCatalogue.class);
+
+    /** Receives valid specs; the engine. */
+    public interface Sink {
+        void upsert(JobSpec spec);
+
+        void remove(JobId id);
+    }
+
+    /**
+     * One job key as last seen.
+     *
+     * @param active the spec being scheduled: the current one if valid, else the last valid one, if any
+     * @param problems why the current text is invalid; empty when it is valid
+     */
+    public record Entry(JobId id, Optional<JobSpec> active, List<String> problems, String text) {
+        public Entry {
+            problems = List.copyOf(problems);
+        }
+
+        public boolean valid() {
+            return problems.isEmpty();
+        }
+
+        /** The full error message, each problem prefixed by the job id; empty when valid. */
+        public Optional<String> error() {
+            return valid() ? Optional.empty()
+                    : Optional.of(String.join("; ", problems.stream().map(p -> id + ": " + p).toList()));
+        }
+    }
+
+    /** A spec was rejected; {@code keptPrevious} tells whether an earlier valid version stays scheduled. */
+    public record Rejection(JobId id, InvalidJobSpecException error, boolean keptPrevious) {
+    }
+
+    private final Sink sink;
+    private final Map<String, Map<String, Entry>> sources = new HashMap<>();
+    private final Map<String, String> sourceProblems = new TreeMap<>();
+    private final List<Consumer<Rejection>> rejectionListeners = new CopyOnWriteArrayList<>();
+
+    public JobCatalogue(Sink sink) {
+        this.sink = Objects.requireNonNull(sink);
+    }
+
+    public void onRejection(Consumer<Rejection> listener) {
+        rejectionListeners.add(listener);
+    }
+
+    /**
+     * Replaces everything known from {@code source} with {@code data} (ConfigMap key to YAML). Unchanged keys are
+     * left alone, so a resync or a rescan never reschedules anything.
+     */
+    public synchronized void apply(String source, Map<String, String> data) {
+        Map<String, Entry> previous = sources.getOrDefault(source, Map.of());
+        Map<String, Entry> next = new LinkedHashMap<>();
+        List<Rejection> rejections = new ArrayList<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(data).entrySet()) {
+            String key = e.getKey();
+            String text = e.getValue() == null ? "" : e.getValue();
+            Entry old = previous.get(key);
+            if (old != null && old.text().equals(text)) {
+                next.put(key, old);
+                continue;
+            }
+            JobId id;
+            try {
+                id = new JobId(source, key);
+            } catch (IllegalArgumentException ex) {
+                LOG.warnf("%s/%s: %s", source, key, ex.getMessage());
+                continue;
+            }
+            try {
+                JobSpec spec = JobSpecParser.parse(id, text);
+                sink.upsert(spec);
+                next.put(key, new Entry(id, Optional.of(spec), List.of(), text));
+            } catch (InvalidJobSpecException ex) {
+                Optional<JobSpec> kept = old != null ? old.active() : Optional.empty();
+                next.put(key, new Entry(id, kept, ex.problems(), text));
+                rejections.add(new Rejection(id, ex, kept.isPresent()));
+            }
+        }
+        for (Map.Entry<String, Entry> e : previous.entrySet()) {
+            if (!next.containsKey(e.getKey()) && e.getValue().active().isPresent()) {
+                sink.remove(e.getValue().id());
+            }
+        }
+        if (next.isEmpty()) {
+            sources.remove(source);
+        } else {
+            sources.put(source, next);
+        }
+        sourceProblems.remove(source);
+        for (Rejection r : rejections) {
+            LOG.warnf("%s%s", r.error().getMessage(), r.keptPrevious() ? " (the last valid version keeps running)" : "");
+            for (Consumer<Rejection> l : rejectionListeners) {
+                try {
+                    l.accept(r);
+                } catch (RuntimeException ex) {
+                    LOG.errorf(ex, "%s: rejection listener failed", r.id());
+                }
+            }
+        }
+    }
+
+    /** The source is gone (ConfigMap deleted, file removed): all of its jobs are unscheduled. */
+    public synchronized void removeSource(String source) {
+        Map<String, Entry> previous = sources.remove(source);
+        sourceProblems.remove(source);
+        if (previous != null) {
+            for (Entry e : previous.values()) {
+                if (e.active().isPresent()) {
+                    sink.remove(e.id());
+                }
+            }
+        }
+    }
+
+    /** A source that could not be read at all (not YAML, not a ConfigMap); its last good jobs stay scheduled. */
+    public synchronized void reportSourceProblem(String source, String problem) {
+        if (!problem.equals(sourceProblems.put(source, problem))) {
+            LOG.warnf("%s: %s", source, problem);
+        }
+    }
+
+    /** Replaces every source problem at once (a source that rescans everything reports all of them). */
+    public synchronized void replaceSourceProblems(Map<String, String> problems) {
+        problems.forEach((source, problem) -> {
+            if (!problem.equals(sourceProblems.get(source))) {
+                LOG.warnf("%s: %s", source, problem);
+            }
+        });
+        sourceProblems.clear();
+        sourceProblems.putAll(problems);
+    }
+
+    public synchronized Map<String, String> sourceProblems() {
+        return Map.copyOf(sourceProblems);
+    }
+
+    public synchronized List<Entry> entries() {
+        List<Entry> out = new ArrayList<>();
+        sources.values().forEach(m -> out.addAll(m.values()));
+        out.sort(Comparator.comparing(Entry::id));
+        return out;
+    }
+
+    public synchronized Optional<Entry> entry(JobId id) {
+        return Optional.ofNullable(sources.getOrDefault(id.source(), Map.of()).get(id.name()));
+    }
+
+    public synchronized int size() {
+        return sources.values().stream().mapToInt(Map::size).sum();
+    }
+}
