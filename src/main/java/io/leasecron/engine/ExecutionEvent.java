@@ -1,0 +1,40 @@
+package io.leasecron.engine;
+
+import io.leasecron.job.JobId;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * What the engine publishes, in the past tense, one event per step of a slot's life. Metrics, run history, logs
+ * and Kubernetes Events observe these; the engine itself knows nothing about them.
+ */
+public sealed interface ExecutionEvent {
+    JobId job();
+
+    /** The scheduled time of the slot. */
+    Instant slot();
+
+    /** An attempt was started. {@code lateness} = start time - scheduled time (retries: - retry due time). */
+    record FiredExecution(JobId job, Instant slot, int attempt, long term, String replica, Instant firedAt,
+            Duration lateness) implements ExecutionEvent {
+    }
+
+    /** The slot came due and was not started. */
+    record SkippedExecution(JobId job, Instant slot, SkipReason reason, String detail) implements ExecutionEvent {
+    }
+
+    /** An attempt ended as its action expects. */
+    record SucceededExecution(JobId job, Instant slot, int attempt, long term, String replica, Duration duration,
+            String detail) implements ExecutionEvent {
+    }
+
+    /** An attempt failed (or threw); {@code willRetry} tells whether another attempt is scheduled. */
+    record FailedExecution(JobId job, Instant slot, int attempt, long term, String replica, Duration duration,
+            String error, boolean willRetry) implements ExecutionEvent {
+    }
+
+    /** An attempt ran past the job's timeout and was cancelled. */
+    record TimedOutExecution(JobId job, Instant slot, int attempt, long term, String replica, Duration duration,
+            Duration timeout, boolean willRetry) implements ExecutionEvent {
+    }
+}

@@ -1,0 +1,23 @@
+package io.leasecron.engine;
+
+import java.util.Locale;
+
+/** Why a slot came due and did not fire. The metric label is {@link #label()}. */
+public enum SkipReason {
+    /** The gate refused: this replica does not hold the lease (or cannot prove it still does). */
+    NOT_LEADER,
+    /** {@code concurrencyPolicy: Forbid} and the previous run is still going. */
+    CONCURRENCY,
+    /** The job is suspended. */
+    SUSPENDED,
+    /** The slot was missed (outage, pause) and {@code catchUp} did not select it. */
+    MISSED,
+    /** The slot is later than {@code startingDeadlineSeconds} allows. */
+    DEADLINE_EXCEEDED,
+    /** The replica is shutting down and takes no new slots. */
+    SHUTTING_DOWN;
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

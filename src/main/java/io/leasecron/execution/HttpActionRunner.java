@@ -1,0 +1,91 @@
+package io.leasecron.execution;
+
+import io.leasecron.job.HttpAction;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Runs {@link HttpAction}s with the JDK's non-blocking client. Every request carries the contract headers:
+ * {@code Leasecron-Job}, {@code Leasecron-Scheduled-Time} (RFC 3339, UTC, milliseconds), {@code Idempotency-Key}
+ * (stable per slot, the same on retries and on any replica), {@code Leasecron-Replica}, {@code Leasecron-Attempt}
+ * and {@code Leasecron-Term} (the fencing term that authorised the fire).
+ *
+ * <p>Cancelling the returned future aborts the exchange; the request timeout is the job timeout as a backstop.
+ * Only the status line decides the outcome; at most {@value #MAX_BODY_EXCERPT} characters of the response body
+ * are kept for the run history of a failure.
+ */
+public final class HttpActionRunner implements ActionRunner {
+    public static final DateTimeFormatter SCHEDULED_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+    static final int MAX_BODY_EXCERPT = 200;
+
+    private final HttpClient client;
+    private final String userAgent;
+
+    public HttpActionRunner(Executor executor, String userAgent) {
+        this.client = HttpClient.newBuilder()
+                .executor(executor)
+                .connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        this.userAgent = userAgent;
+    }
+
+    @Override
+    public CompletableFuture<RunResult> start(Fire fire) {
+        HttpAction http = (HttpAction) fire.spec().action();
+        HttpRequest.Builder request = HttpRequest.newBuilder(http.url())
+                .timeout(fire.spec().timeout())
+                .method(http.method(), http.body() == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(http.body()));
+        http.headers().forEach(request::header);
+        request.setHeader("User-Agent", userAgent)
+                .setHeader("Leasecron-Job", fire.spec().id().toString())
+                .setHeader("Leasecron-Scheduled-Time", SCHEDULED_TIME.format(fire.slot()))
+                .setHeader("Idempotency-Key", fire.idempotencyKey())
+                .setHeader("Leasecron-Replica", fire.replica())
+                .setHeader("Leasecron-Attempt", Integer.toString(fire.attempt()))
+                .setHeader("Leasecron-Term", Long.toString(fire.term()));
+        CompletableFuture<HttpResponse<String>> exchange = client.sendAsync(request.build(),
+                HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<RunResult> result = exchange.handle((response, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                return new RunResult.Failed(http.method() + " " + http.url() + " failed: " + describe(cause));
+            }
+            int status = response.statusCode();
+            if (http.expectStatus().matches(status)) {
+                return new RunResult.Succeeded("HTTP " + status);
+            }
+            return new RunResult.Failed("HTTP " + status + ", expected " + http.expectStatus() + excerpt(response.body()));
+        });
+        // Cancelling the result (timeout, Replace) must abort the request itself, not only stop waiting for it.
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) {
+                exchange.cancel(true);
+            }
+        });
+        return result;
+    }
+
+    private static String describe(Throwable t) {
+        String name = t.getClass().getSimpleName();
+        return t.getMessage() == null ? name : name + ": " + t.getMessage();
+    }
+
+    private static String excerpt(String body) {
+        if (body == null || body.isBlank()) {
+            return "";
+        }
+        String one = body.strip().replaceAll("\\s+", " ");
+        return ": " + (one.length() > MAX_BODY_EXCERPT ? one.substring(0, MAX_BODY_EXCERPT) + "…" : one);
+    }
+}

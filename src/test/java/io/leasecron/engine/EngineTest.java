@@ -1,0 +1,433 @@
+package io.leasecron.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leasecron.engine.ExecutionEvent.FailedExecution;
+import io.leasecron.engine.ExecutionEvent.FiredExecution;
+import io.leasecron.engine.ExecutionEvent.SkippedExecution;
+import io.leasecron.engine.ExecutionEvent.SucceededExecution;
+import io.leasecron.engine.ExecutionEvent.TimedOutExecution;
+import io.leasecron.execution.ActionRunner;
+import io.leasecron.execution.Fire;
+import io.leasecron.execution.RunResult;
+import io.leasecron.job.JobId;
+import io.leasecron.testing.FakeClock;
+import io.leasecron.testing.Jobs;
+import io.leasecron.testing.RecordingListener;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The engine driven by a fake clock: every test moves time by hand and calls {@link Engine#tick()}; nothing
+ * sleeps. Actions are scripted per job; by default they succeed at once.
+ */
+class EngineTest {
+    static final Instant T0 = Instant.parse("2026-03-01T00:00:00Z");
+
+    final FakeClock clock = new FakeClock(T0);
+    final RecordingListener events = new RecordingListener();
+    final Map<String, Function<Fire, CompletableFuture<RunResult>>> actions = new ConcurrentHashMap<>();
+    final List<Fire> fires = new CopyOnWriteArrayList<>();
+    final AtomicLong term = new AtomicLong(7);
+    ExecutorService pool;
+
+    final ActionRunner runner = fire -> {
+        fires.add(fire);
+        return actions.getOrDefault(fire.spec().id().toString(),
+                f -> CompletableFuture.completedFuture(new RunResult.Succeeded("ok"))).apply(fire);
+    };
+    final io.leasecron.leader.LeaderGate gate = slot -> term.get() > 0 ? OptionalLong.of(term.get()) : OptionalLong.empty();
+
+    Engine engine = newEngine(Runnable::run);
+
+    Engine newEngine(java.util.concurrent.Executor dispatch) {
+        Engine e = new Engine(clock, gate, runner, dispatch, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        e.addListener(events);
+        return e;
+    }
+
+    @AfterEach
+    void stopPool() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+
+    void at(String offset) {
+        clock.set(T0.plus(Duration.parse(offset)));
+        engine.tick();
+    }
+
+    static Instant t(String offset) {
+        return T0.plus(Duration.parse(offset));
+    }
+
+    @Test
+    void fires_each_slot_exactly_when_it_is_due_and_not_before() {
+        clock.set(t("PT5S"));
+        engine.upsert(Jobs.every("a/tick", "@every 10s"));
+        assertEquals(t("PT10S"), engine.status(JobId.parse("a/tick")).orElseThrow().next().orElseThrow().time());
+
+        clock.set(t("PT9.999S"));
+        engine.tick();
+        assertTrue(fires.isEmpty());
+
+        at("PT10S");
+        at("PT20S");
+        assertEquals(List.of(t("PT10S"), t("PT20S")), fires.stream().map(Fire::slot).toList());
+        List<FiredExecution> fired = events.of(FiredExecution.class);
+        assertEquals(Duration.ZERO, fired.get(0).lateness());
+        assertEquals(7, fired.get(0).term());
+        assertEquals("replica-a", fired.get(0).replica());
+        assertEquals(2, events.of(SucceededExecution.class).size());
+    }
+
+    @Test
+    void tick_asks_to_be_woken_at_the_earliest_slot_rather_than_scanning() {
+        clock.set(t("PT0.5S"));
+        engine.upsert(Jobs.every("a/slow", "@every 1h"));
+        engine.upsert(Jobs.every("a/fast", "@every 2s"));
+        assertEquals(t("PT1.5S"), engine.tick(), "capped at one second so a wall-clock step is noticed");
+        clock.set(t("PT1.7S"));
+        assertEquals(t("PT2S"), engine.tick());
+    }
+
+    @Test
+    void late_tick_reports_the_lateness_of_the_start() {
+        engine.upsert(Jobs.every("a/tick", "@every 10s"));
+        at("PT10.004S");
+        assertEquals(Duration.ofMillis(4), events.of(FiredExecution.class).get(0).lateness());
+    }
+
+    @Test
+    void a_throwing_action_is_a_failed_outcome_and_other_jobs_still_fire() {
+        actions.put("a/bad", f -> {
+            throw new IllegalStateException("boom");
+        });
+        engine.upsert(Jobs.every("a/bad", "@every 10s"));
+        engine.upsert(Jobs.every("a/good", "@every 10s"));
+        at("PT10S");
+        at("PT20S");
+        List<FailedExecution> failed = events.of(FailedExecution.class);
+        assertEquals(2, failed.size());
+        assertEquals("action threw java.lang.IllegalStateException: boom", failed.get(0).error());
+        assertEquals(List.of(t("PT10S"), t("PT20S")),
+                events.of(SucceededExecution.class).stream().map(SucceededExecution::slot).toList());
+    }
+
+    @Test
+    void an_action_whose_future_fails_is_a_failed_outcome() {
+        actions.put("a/bad", f -> CompletableFuture.failedFuture(new java.io.IOException("connection refused")));
+        engine.upsert(Jobs.every("a/bad", "@every 10s"));
+        at("PT10S");
+        assertEquals("action threw java.io.IOException: connection refused",
+                events.of(FailedExecution.class).get(0).error());
+        assertEquals(0, engine.runningCount());
+    }
+
+    @Test
+    void a_hanging_action_is_cancelled_at_its_timeout_while_other_jobs_fire_on_time() {
+        CompletableFuture<RunResult> never = new CompletableFuture<>();
+        actions.put("a/hang", f -> never);
+        engine.upsert(Jobs.every("a/hang", "@every 1m", "timeout: 25s"));
+        engine.upsert(Jobs.every("a/good", "@every 10s"));
+        at("PT1M");
+        assertEquals(1, engine.runningCount());
+        at("PT1M10S");
+        at("PT1M20S");
+        assertFalse(never.isDone());
+        at("PT1M25S");
+        assertTrue(never.isCancelled(), "the hanging attempt is cancelled, not abandoned");
+        TimedOutExecution timedOut = events.of(TimedOutExecution.class).get(0);
+        assertEquals(JobId.parse("a/hang"), timedOut.job());
+        assertEquals(Duration.ofSeconds(25), timedOut.duration());
+        assertEquals(0, engine.runningCount());
+        List<Instant> good = events.of(SucceededExecution.class).stream().map(SucceededExecution::slot).toList();
+        assertEquals(List.of(t("PT1M"), t("PT1M10S"), t("PT1M20S")), good);
+        assertTrue(events.of(FiredExecution.class).stream().allMatch(f -> f.lateness().isZero()));
+    }
+
+    @Test
+    void a_blocking_action_is_interrupted_at_its_timeout_and_the_engine_keeps_firing() throws Exception {
+        pool = Executors.newFixedThreadPool(2);
+        engine = newEngine(pool);
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        actions.put("a/block", f -> {
+            blocked.countDown();
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+            }
+            return CompletableFuture.completedFuture(new RunResult.Succeeded("too late"));
+        });
+        CountDownLatch goodDone = new CountDownLatch(2);
+        engine.addListener(e -> {
+            if (e instanceof SucceededExecution s && s.job().name().equals("good")) {
+                goodDone.countDown();
+            }
+        });
+        engine.upsert(Jobs.every("a/block", "@every 1m", "timeout: 5s"));
+        engine.upsert(Jobs.every("a/good", "@every 1s"));
+        at("PT1M");
+        assertTrue(blocked.await(5, TimeUnit.SECONDS));
+        at("PT1M1S");
+        at("PT1M5S");
+        assertTrue(interrupted.await(5, TimeUnit.SECONDS), "the blocked thread is interrupted at the timeout");
+        assertTrue(goodDone.await(5, TimeUnit.SECONDS));
+        assertEquals(1, events.of(TimedOutExecution.class).size());
+        assertTrue(events.of(SucceededExecution.class).stream().noneMatch(s -> s.job().name().equals("block")),
+                "a result that arrives after the timeout does not overwrite the outcome");
+    }
+
+    @Test
+    void the_gate_is_asked_on_every_fire_so_a_replica_that_regains_leadership_fires_again() {
+        engine.upsert(Jobs.every("a/tick", "@every 10s"));
+        at("PT10S");
+        term.set(0);
+        at("PT20S");
+        at("PT30S");
+        term.set(9);
+        at("PT40S");
+        assertEquals(List.of(
+                "a/tick@" + t("PT10S") + ":FiredExecution",
+                "a/tick@" + t("PT10S") + ":SucceededExecution",
+                "a/tick@" + t("PT20S") + ":SkippedExecution(not_leader)",
+                "a/tick@" + t("PT30S") + ":SkippedExecution(not_leader)",
+                "a/tick@" + t("PT40S") + ":FiredExecution",
+                "a/tick@" + t("PT40S") + ":SucceededExecution"), events.lines());
+        assertEquals(List.of(7L, 9L), fires.stream().map(Fire::term).toList());
+    }
+
+    @Test
+    void forbid_skips_a_slot_while_the_previous_run_is_going() {
+        CompletableFuture<RunResult> first = new CompletableFuture<>();
+        actions.put("a/long", f -> f.slot().equals(t("PT10S")) ? first
+                : CompletableFuture.completedFuture(new RunResult.Succeeded("ok")));
+        engine.upsert(Jobs.every("a/long", "@every 10s", "concurrencyPolicy: Forbid"));
+        at("PT10S");
+        at("PT20S");
+        first.complete(new RunResult.Succeeded("done"));
+        at("PT30S");
+        assertEquals(List.of(
+                "a/long@" + t("PT10S") + ":FiredExecution",
+                "a/long@" + t("PT20S") + ":SkippedExecution(concurrency)",
+                "a/long@" + t("PT10S") + ":SucceededExecution",
+                "a/long@" + t("PT30S") + ":FiredExecution",
+                "a/long@" + t("PT30S") + ":SucceededExecution"), events.lines());
+    }
+
+    @Test
+    void replace_cancels_the_running_attempt_then_starts_the_new_slot() {
+        CompletableFuture<RunResult> first = new CompletableFuture<>();
+        actions.put("a/long", f -> f.slot().equals(t("PT10S")) ? first : new CompletableFuture<>());
+        engine.upsert(Jobs.every("a/long", "@every 10s", "concurrencyPolicy: Replace"));
+        at("PT10S");
+        at("PT20S");
+        assertTrue(first.isCancelled());
+        FailedExecution replaced = events.of(FailedExecution.class).get(0);
+        assertEquals(t("PT10S"), replaced.slot());
+        assertEquals("cancelled: replaced by slot " + t("PT20S") + " (concurrencyPolicy Replace)", replaced.error());
+        assertEquals(1, engine.runningCount());
+    }
+
+    @Test
+    void allow_runs_overlapping_slots_side_by_side() {
+        actions.put("a/long", f -> new CompletableFuture<>());
+        engine.upsert(Jobs.every("a/long", "@every 10s"));
+        at("PT10S");
+        at("PT20S");
+        assertEquals(2, engine.runningCount());
+    }
+
+    @Test
+    void retries_back_off_exponentially_with_the_same_slot_and_stop_at_the_attempt_limit() {
+        actions.put("a/flaky", f -> CompletableFuture.completedFuture(new RunResult.Failed("HTTP 503")));
+        engine.upsert(Jobs.every("a/flaky", "@every 1h", "retry: {attempts: 3, backoff: 10s}"));
+        at("PT1H");
+        at("PT1H9S");
+        assertEquals(1, fires.size());
+        at("PT1H10S");
+        at("PT1H29S");
+        assertEquals(2, fires.size());
+        at("PT1H30S");
+        at("PT2H");
+        assertEquals(List.of(1, 2, 3, 1), fires.stream().map(Fire::attempt).toList());
+        assertEquals(List.of(t("PT1H"), t("PT1H"), t("PT1H"), t("PT2H")), fires.stream().map(Fire::slot).toList());
+        assertEquals(1, fires.stream().limit(3).map(Fire::idempotencyKey).distinct().count());
+        assertEquals(List.of(true, true, false, true),
+                events.of(FailedExecution.class).stream().map(FailedExecution::willRetry).toList());
+    }
+
+    @Test
+    void a_retry_is_abandoned_when_the_lease_term_changed() {
+        actions.put("a/flaky", f -> CompletableFuture.completedFuture(new RunResult.Failed("HTTP 503")));
+        engine.upsert(Jobs.every("a/flaky", "@every 1h", "retry: {attempts: 3, backoff: 10s}"));
+        at("PT1H");
+        term.set(8);
+        at("PT1H10S");
+        assertEquals(1, fires.size());
+        SkippedExecution skipped = events.of(SkippedExecution.class).get(0);
+        assertEquals(SkipReason.NOT_LEADER, skipped.reason());
+        assertEquals("retry 2 abandoned: lease term 7 is no longer held", skipped.detail());
+    }
+
+    @Test
+    void catch_up_latest_fires_only_the_most_recent_missed_slot() {
+        engine.upsert(Jobs.every("a/min", "@every 1m"));
+        at("PT5M30S");
+        assertEquals(List.of(t("PT5M")), fires.stream().map(Fire::slot).toList());
+        assertEquals(4, events.of(SkippedExecution.class).stream().filter(s -> s.reason() == SkipReason.MISSED).count());
+        assertEquals(t("PT6M"), engine.status(JobId.parse("a/min")).orElseThrow().next().orElseThrow().time());
+    }
+
+    @Test
+    void catch_up_all_fires_every_missed_slot_within_the_starting_deadline_oldest_first() {
+        engine.upsert(Jobs.every("a/min", "@every 1m", "catchUp: All", "startingDeadlineSeconds: 200"));
+        at("PT5M30S");
+        assertEquals(List.of(t("PT3M"), t("PT4M"), t("PT5M")), fires.stream().map(Fire::slot).toList());
+        assertEquals(List.of(t("PT1M"), t("PT2M")), events.of(SkippedExecution.class).stream()
+                .filter(s -> s.reason() == SkipReason.DEADLINE_EXCEEDED).map(SkippedExecution::slot).toList());
+    }
+
+    @Test
+    void catch_up_none_fires_nothing_that_is_later_than_the_missed_threshold() {
+        engine.upsert(Jobs.every("a/min", "@every 1m", "catchUp: None"));
+        at("PT5M30S");
+        assertTrue(fires.isEmpty());
+        assertEquals(5, events.of(SkippedExecution.class).stream().filter(s -> s.reason() == SkipReason.MISSED).count());
+        at("PT6M0.2S");
+        assertEquals(List.of(t("PT6M")), fires.stream().map(Fire::slot).toList());
+    }
+
+    @Test
+    void a_slot_later_than_the_starting_deadline_does_not_start() {
+        engine.upsert(Jobs.every("a/min", "@every 1m", "startingDeadlineSeconds: 10"));
+        at("PT1M11S");
+        assertTrue(fires.isEmpty());
+        assertEquals(SkipReason.DEADLINE_EXCEEDED, events.of(SkippedExecution.class).get(0).reason());
+    }
+
+    @Test
+    void a_one_time_job_in_the_future_fires_once_and_never_again() {
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:10:00Z\nhttp: {url: http://127.0.0.1:9/x}"));
+        at("PT10M");
+        at("PT20M");
+        at("PT1H");
+        assertEquals(List.of(t("PT10M")), fires.stream().map(Fire::slot).toList());
+        assertTrue(engine.status(JobId.parse("a/once")).orElseThrow().next().isEmpty());
+    }
+
+    @Test
+    void a_one_time_job_already_past_follows_catch_up_and_says_so() {
+        clock.set(t("PT1H"));
+        engine.upsert(Jobs.spec("a/late", "runAt: 2026-03-01T00:10:00Z\nhttp: {url: http://127.0.0.1:9/x}"));
+        engine.upsert(Jobs.spec("a/none", "runAt: 2026-03-01T00:10:00Z\ncatchUp: None\nhttp: {url: http://127.0.0.1:9/x}"));
+        engine.upsert(Jobs.spec("a/dead", "runAt: 2026-03-01T00:10:00Z\nstartingDeadlineSeconds: 60\nhttp: {url: http://127.0.0.1:9/x}"));
+        assertEquals(List.of("a/late"), fires.stream().map(f -> f.spec().id().toString()).toList());
+        List<SkippedExecution> skipped = events.of(SkippedExecution.class);
+        assertEquals(List.of(SkipReason.MISSED, SkipReason.DEADLINE_EXCEEDED), skipped.stream().map(SkippedExecution::reason).toList());
+        assertTrue(skipped.get(0).detail().startsWith("runAt 2026-03-01T00:10:00Z had already passed when the job was registered; "),
+                skipped.get(0).detail());
+        engine.tick();
+        assertEquals(1, fires.size());
+    }
+
+    @Test
+    void an_edit_that_keeps_the_schedule_keeps_the_pending_slot_and_uses_the_new_spec() {
+        engine.upsert(Jobs.every("a/job", "@every 1m"));
+        clock.set(t("PT30S"));
+        engine.upsert(Jobs.every("a/job", "@every 1m", "timeout: 10s"));
+        at("PT1M");
+        assertEquals(Duration.ofSeconds(10), fires.get(0).spec().timeout());
+    }
+
+    @Test
+    void an_edit_of_the_schedule_reschedules_from_now() {
+        engine.upsert(Jobs.every("a/job", "@every 1h"));
+        clock.set(t("PT30S"));
+        engine.upsert(Jobs.every("a/job", "@every 1m"));
+        assertEquals(t("PT1M"), engine.status(JobId.parse("a/job")).orElseThrow().next().orElseThrow().time());
+        at("PT1M");
+        at("PT2M");
+        assertEquals(List.of(t("PT1M"), t("PT2M")), fires.stream().map(Fire::slot).toList());
+    }
+
+    @Test
+    void a_removed_job_never_fires_again() {
+        engine.upsert(Jobs.every("a/job", "@every 10s"));
+        engine.remove(JobId.parse("a/job"));
+        at("PT10S");
+        assertTrue(fires.isEmpty());
+        assertTrue(engine.status(JobId.parse("a/job")).isEmpty());
+    }
+
+    @Test
+    void a_suspended_job_reports_its_slots_as_skipped() {
+        engine.upsert(Jobs.every("a/job", "@every 10s", "suspend: true"));
+        at("PT10S");
+        assertTrue(fires.isEmpty());
+        assertEquals(SkipReason.SUSPENDED, events.of(SkippedExecution.class).get(0).reason());
+    }
+
+    @Test
+    void a_throwing_listener_disturbs_neither_the_engine_nor_other_listeners() {
+        engine = new Engine(clock, gate, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(e -> {
+            throw new IllegalStateException("listener bug");
+        });
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/job", "@every 10s"));
+        at("PT10S");
+        assertEquals(2, events.all().size());
+        assertEquals(2, engine.listenerFailures());
+    }
+
+    @Test
+    void shutdown_waits_for_running_attempts_then_cancels_what_is_left() {
+        CompletableFuture<RunResult> hang = new CompletableFuture<>();
+        actions.put("a/hang", f -> hang);
+        engine.upsert(Jobs.every("a/hang", "@every 10s"));
+        at("PT10S");
+        int cancelled = engine.shutdown(Duration.ofMillis(50));
+        assertEquals(1, cancelled);
+        assertTrue(hang.isCancelled());
+        assertEquals("cancelled: shutdown grace period of 50 ms elapsed", events.of(FailedExecution.class).get(0).error());
+        at("PT20S");
+        assertEquals(SkipReason.SHUTTING_DOWN, events.of(SkippedExecution.class).get(0).reason());
+    }
+
+    @Test
+    void shutdown_returns_as_soon_as_running_attempts_finish() {
+        engine.upsert(Jobs.every("a/job", "@every 10s"));
+        at("PT10S");
+        assertEquals(0, engine.shutdown(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void many_jobs_due_at_the_same_instant_all_fire_in_one_tick() {
+        for (int i = 0; i < 1000; i++) {
+            engine.upsert(Jobs.every("herd/job-" + i, "@every 1h"));
+        }
+        at("PT1H");
+        assertEquals(1000, fires.size());
+        assertEquals(1000, fires.stream().map(f -> f.spec().id()).distinct().count());
+    }
+}

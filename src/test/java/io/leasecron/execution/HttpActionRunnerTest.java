@@ -1,0 +1,119 @@
+package io.leasecron.execution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leasecron.job.JobSpec;
+import io.leasecron.testing.Jobs;
+import io.leasecron.testing.RecordingTarget;
+import io.leasecron.testing.RecordingTarget.Reply;
+import java.time.Instant;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP action against a real server on loopback. */
+class HttpActionRunnerTest {
+    static final Instant SLOT = Instant.parse("2026-03-08T07:30:00Z");
+
+    RecordingTarget target;
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    HttpActionRunner runner = new HttpActionRunner(pool, "leasecron/pod-a");
+
+    @BeforeEach
+    void start() throws Exception {
+        target = new RecordingTarget();
+    }
+
+    @AfterEach
+    void stop() {
+        target.close();
+        pool.shutdownNow();
+    }
+
+    JobSpec job(String extra) {
+        return Jobs.spec("billing/nightly", "schedule: \"@every 1m\"\nhttp:\n  url: " + target.url("/hooks/nightly") + "\n" + extra);
+    }
+
+    RunResult run(JobSpec spec, int attempt) throws Exception {
+        return runner.start(new Fire(spec, SLOT, attempt, 42, "pod-a")).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void every_fire_carries_the_contract_headers() throws Exception {
+        RunResult r = run(job("  headers: {X-Team: billing}\n  body: '{\"a\":1}'"), 2);
+        assertEquals(new RunResult.Succeeded("HTTP 200"), r);
+        RecordingTarget.Request req = target.take();
+        assertEquals("POST", req.method());
+        assertEquals("/hooks/nightly", req.path());
+        assertEquals("{\"a\":1}", req.body());
+        assertEquals("billing/nightly", req.header("Leasecron-Job"));
+        assertEquals("2026-03-08T07:30:00.000Z", req.header("Leasecron-Scheduled-Time"));
+        assertEquals(Fire.idempotencyKey("billing/nightly", SLOT), req.header("Idempotency-Key"));
+        assertEquals("pod-a", req.header("Leasecron-Replica"));
+        assertEquals("2", req.header("Leasecron-Attempt"));
+        assertEquals("42", req.header("Leasecron-Term"));
+        assertEquals("billing", req.header("X-Team"));
+        assertEquals("leasecron/pod-a", req.header("User-Agent"));
+    }
+
+    @Test
+    void the_idempotency_key_is_the_same_on_every_attempt_and_differs_between_slots() {
+        JobSpec spec = job("");
+        String first = new Fire(spec, SLOT, 1, 1, "pod-a").idempotencyKey();
+        assertEquals(first, new Fire(spec, SLOT, 3, 2, "pod-b").idempotencyKey());
+        assertTrue(!first.equals(new Fire(spec, SLOT.plusSeconds(60), 1, 1, "pod-a").idempotencyKey()));
+    }
+
+    @Test
+    void a_status_outside_expect_status_fails_with_the_status_and_a_body_excerpt() throws Exception {
+        target.reply(r -> new Reply(503, "maintenance\n  window", null));
+        RunResult r = run(job("  expectStatus: [200, 204]"), 1);
+        assertEquals(new RunResult.Failed("HTTP 503, expected 200, 204: maintenance window"), r);
+    }
+
+    @Test
+    void expect_status_accepts_a_whole_class() throws Exception {
+        target.reply(r -> Reply.of(302));
+        assertEquals(new RunResult.Succeeded("HTTP 302"), run(job("  expectStatus: 3xx"), 1));
+    }
+
+    @Test
+    void an_unreachable_target_fails_with_the_connection_error() throws Exception {
+        JobSpec spec = Jobs.spec("billing/nightly", "schedule: \"@every 1m\"\nhttp: {url: \"http://127.0.0.1:1/x\"}");
+        RunResult r = run(spec, 1);
+        assertInstanceOf(RunResult.Failed.class, r);
+        assertTrue(r.detail().startsWith("POST http://127.0.0.1:1/x failed: ConnectException"), r.detail());
+    }
+
+    @Test
+    void cancelling_the_fire_closes_the_connection_of_the_request_in_flight() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            JobSpec spec = Jobs.spec("billing/nightly",
+                    "schedule: \"@every 1m\"\nhttp: {url: \"http://127.0.0.1:" + server.getLocalPort() + "/slow\"}");
+            CompletableFuture<RunResult> f = runner.start(new Fire(spec, SLOT, 1, 1, "pod-a"));
+            try (java.net.Socket socket = server.accept()) {
+                socket.setSoTimeout(10_000);
+                var in = socket.getInputStream();
+                byte[] buf = new byte[8192];
+                int n = in.read(buf);
+                String head = new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+                assertTrue(head.startsWith("POST /slow HTTP/1.1"), head);
+                assertTrue(!f.isDone(), () -> "completed before cancel: " + f.join());
+                f.cancel(true);
+                // The server never answers; only the client closing its end ends this read.
+                while (n >= 0) {
+                    n = in.read(buf);
+                }
+            }
+            assertTrue(f.isCancelled());
+        }
+    }
+}
