@@ -1,0 +1,62 @@
+package io.leasecron;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Service configuration. Every property can be set by its environment variable, e.g. {@code LEASECRON_MODE}. */
+@ConfigMapping(prefix = "leasecron")
+public interface LeasecronConfig {
+
+    /**
+     * {@code kubernetes} or {@code local}. Unset: {@code kubernetes} inside a pod (KUBERNETES_SERVICE_HOST is set),
+     * {@code local} anywhere else.
+     */
+    Optional<Mode> mode();
+
+    /** Identity of this replica: Lease holder, {@code Leasecron-Replica} header, User-Agent suffix. From POD_NAME. */
+    String replica();
+
+    /** Local mode: the folder of ConfigMap manifests to read and watch (LEASECRON_JOBS_DIR). */
+    @WithDefault("jobs")
+    Path jobsDir();
+
+    /** Engine tuning. */
+    EngineConfig engine();
+
+    /** Run history kept in memory per job. */
+    HistoryConfig history();
+
+    enum Mode {
+        kubernetes, local
+    }
+
+    interface EngineConfig {
+        /** Under {@code catchUp: None}, a slot later than this counts as missed and is not fired. */
+        @WithDefault("5s")
+        @WithConverter(DurationConverter.class)
+        Duration missedThreshold();
+
+        /** Most slots of one job enumerated at once after the engine fell far behind. */
+        @WithDefault("10000")
+        int backlogCap();
+
+        /** On shutdown, how long attempts in progress may run before they are cancelled. */
+        @WithDefault("25s")
+        @WithConverter(DurationConverter.class)
+        Duration shutdownGrace();
+
+        /** Threads that start attempts. Actions are non-blocking, so a few threads serve many jobs. */
+        @WithDefault("8")
+        int dispatchThreads();
+    }
+
+    interface HistoryConfig {
+        /** Finished or skipped slots remembered per job, newest first. */
+        @WithDefault("20")
+        int runsPerJob();
+    }
+}

@@ -1,0 +1,117 @@
+package io.leasecron.api;
+
+import io.leasecron.engine.Engine;
+import io.leasecron.execution.HttpActionRunner;
+import io.leasecron.job.HttpAction;
+import io.leasecron.job.JobCatalogue;
+import io.leasecron.job.JobSpec;
+import io.leasecron.observe.RunHistory;
+import io.leasecron.schedule.ClockChange;
+import io.leasecron.schedule.DstPolicy;
+import io.leasecron.schedule.Durations;
+import io.leasecron.schedule.Occurrence;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** JSON views of jobs. Times are RFC 3339 UTC with milliseconds, like the {@code Leasecron-Scheduled-Time} header. */
+final class JobViews {
+    private JobViews() {
+    }
+
+    /** One line of {@code GET /jobs}. */
+    record Summary(String id, boolean valid, String error, String schedule, String timeZone, Boolean suspend,
+            String nextRun, int running, String lastOutcome) {
+    }
+
+    /** {@code GET /jobs/{id}}. {@code spec} is the version being scheduled (the last valid one after a broken edit). */
+    record Detail(String id, boolean valid, String error, List<String> problems, String specVersion, Map<String, Object> spec,
+            int running, List<NextRun> nextRuns, List<Run> recentRuns) {
+    }
+
+    record NextRun(String time, String wallTime, String clockChange) {
+    }
+
+    record Run(String slot, String outcome, String replica, long term, int attempt, long durationMs, String detail,
+            boolean willRetry) {
+    }
+
+    static String time(Instant t) {
+        return t == null ? null : HttpActionRunner.SCHEDULED_TIME.format(t);
+    }
+
+    static Summary summary(JobCatalogue.Entry entry, Engine engine, RunHistory history) {
+        var status = entry.active().flatMap(s -> engine.status(s.id()));
+        JobSpec spec = entry.active().orElse(null);
+        List<RunHistory.Record> recent = history.recent(entry.id());
+        return new Summary(entry.id().toString(), entry.valid(), entry.error().orElse(null),
+                spec == null ? null : spec.scheduleText(), spec == null ? null : spec.timeZone().getId(),
+                spec == null ? null : spec.suspend(),
+                status.flatMap(Engine.JobStatus::next).map(o -> time(o.time())).orElse(null),
+                status.map(Engine.JobStatus::running).orElse(0),
+                recent.isEmpty() ? null : recent.get(0).outcome());
+    }
+
+    static Detail detail(JobCatalogue.Entry entry, Engine engine, RunHistory history, int count) {
+        JobSpec spec = entry.active().orElse(null);
+        var status = spec == null ? java.util.Optional.<Engine.JobStatus>empty() : engine.status(spec.id());
+        List<NextRun> next = spec == null ? List.of()
+                : engine.upcoming(spec.id(), count).stream().map(JobViews::nextRun).toList();
+        String version = spec == null ? "none" : entry.valid() ? "current" : "lastValid";
+        List<Run> runs = history.recent(entry.id()).stream().map(r -> new Run(time(r.slot()), r.outcome(), r.replica(),
+                r.term(), r.attempt(), r.duration().toMillis(), r.detail(), r.willRetry())).toList();
+        return new Detail(entry.id().toString(), entry.valid(), entry.error().orElse(null), entry.problems(), version,
+                spec == null ? null : spec(spec), status.map(Engine.JobStatus::running).orElse(0), next, runs);
+    }
+
+    static NextRun nextRun(Occurrence o) {
+        String change = switch (o.clockChange()) {
+            case NONE -> null;
+            case MOVED_PAST_GAP -> "moved: wall time " + o.wallTime() + " does not exist (clock moved forward); runs right after the gap";
+            case REPEATED_HOUR -> "repeated: wall time " + o.wallTime() + " occurs twice (clock moved back); this is the second run";
+        };
+        return new NextRun(time(o.time()), o.wallTime().toString(), change);
+    }
+
+    static Map<String, Object> spec(JobSpec s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (!s.description().isEmpty()) {
+            m.put("description", s.description());
+        }
+        if (s.runAt().isPresent()) {
+            m.put("runAt", time(s.runAt().get()));
+        } else {
+            m.put("schedule", s.scheduleText());
+            m.put("cronType", s.cronType().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        m.put("timeZone", s.timeZone().getId());
+        m.put("dstPolicy", s.dstPolicy() == DstPolicy.RUN_ONCE ? "RunOnce" : "CronJob");
+        m.put("suspend", s.suspend());
+        m.put("concurrencyPolicy", s.concurrencyPolicy().name());
+        m.put("catchUp", s.catchUp().name());
+        s.startingDeadline().ifPresent(d -> m.put("startingDeadlineSeconds", d.toSeconds()));
+        m.put("delivery", s.delivery().name());
+        m.put("timeout", Durations.format(s.timeout()));
+        m.put("retry", Map.of("attempts", s.retry().attempts(), "backoff", Durations.format(s.retry().backoff()),
+                "maxBackoff", Durations.format(s.retry().maxBackoff())));
+        if (s.action() instanceof HttpAction h) {
+            Map<String, Object> http = new LinkedHashMap<>();
+            http.put("url", h.url().toString());
+            http.put("method", h.method());
+            if (!h.headers().isEmpty()) {
+                http.put("headers", h.headers());
+            }
+            if (h.body() != null) {
+                http.put("body", h.body());
+            }
+            http.put("expectStatus", h.expectStatus().toString());
+            m.put("http", http);
+        }
+        return m;
+    }
+
+    static boolean moved(Occurrence o) {
+        return o.clockChange() != ClockChange.NONE;
+    }
+}

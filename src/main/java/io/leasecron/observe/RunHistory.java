@@ -1,0 +1,77 @@
+package io.leasecron.observe;
+
+import io.leasecron.engine.ExecutionEvent;
+import io.leasecron.engine.ExecutionListener;
+import io.leasecron.job.JobId;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The last {@code perJob} finished or skipped slots of each job, newest first. Memory is bounded: at most
+ * {@code perJob} records per job, and a job that never fired holds nothing.
+ */
+public final class RunHistory implements ExecutionListener {
+
+    /** One line of history. {@code outcome} is succeeded, failed, timeout or skipped. */
+    public record Record(Instant slot, String outcome, String replica, long term, int attempt, Duration duration,
+            String detail, boolean willRetry) {
+    }
+
+    private final int perJob;
+    private final Map<JobId, Deque<Record>> byJob = new ConcurrentHashMap<>();
+
+    public RunHistory(int perJob) {
+        if (perJob < 1) {
+            throw new IllegalArgumentException("leasecron.history.runs-per-job must be at least 1, got " + perJob);
+        }
+        this.perJob = perJob;
+    }
+
+    @Override
+    public void on(ExecutionEvent event) {
+        Record r;
+        if (event instanceof ExecutionEvent.SkippedExecution e) {
+            r = new Record(e.slot(), "skipped:" + e.reason().label(), null, 0, 0, Duration.ZERO, e.detail(), false);
+        } else if (event instanceof ExecutionEvent.SucceededExecution e) {
+            r = new Record(e.slot(), "succeeded", e.replica(), e.term(), e.attempt(), e.duration(), e.detail(), false);
+        } else if (event instanceof ExecutionEvent.FailedExecution e) {
+            r = new Record(e.slot(), "failed", e.replica(), e.term(), e.attempt(), e.duration(), e.error(), e.willRetry());
+        } else if (event instanceof ExecutionEvent.TimedOutExecution e) {
+            r = new Record(e.slot(), "timeout", e.replica(), e.term(), e.attempt(), e.duration(),
+                    "cancelled after timeout " + e.timeout().toMillis() + " ms", e.willRetry());
+        } else {
+            r = null;
+        }
+        if (r == null) {
+            return;
+        }
+        Deque<Record> q = byJob.computeIfAbsent(event.job(), k -> new ArrayDeque<>(perJob));
+        synchronized (q) {
+            q.addFirst(r);
+            while (q.size() > perJob) {
+                q.removeLast();
+            }
+        }
+    }
+
+    public List<Record> recent(JobId job) {
+        Deque<Record> q = byJob.get(job);
+        if (q == null) {
+            return List.of();
+        }
+        synchronized (q) {
+            return new ArrayList<>(q);
+        }
+    }
+
+    /** Forgets a job that was removed from the catalogue. */
+    public void forget(JobId job) {
+        byJob.remove(job);
+    }
+}

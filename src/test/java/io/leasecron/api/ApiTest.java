@@ -1,0 +1,230 @@
+package io.leasecron.api;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.leasecron.Lifecycle;
+import io.leasecron.testing.LocalJobsDirectory;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** The running service in local mode: REST, probes and metrics, over real HTTP. */
+@QuarkusTest
+@QuarkusTestResource(LocalJobsDirectory.class)
+class ApiTest {
+
+    @Inject
+    Lifecycle lifecycle;
+
+    @Test
+    void lists_every_job_with_its_next_run_or_its_error() {
+        JsonPath list = given().get("/api/v1/jobs").then().statusCode(200).contentType(ContentType.JSON).extract().jsonPath();
+        assertEquals(List.of("seed/broken", "seed/ping"), list.getList("jobs.id"));
+        assertEquals("seed/broken: unknown field \"timezone\"; did you mean \"timeZone\"?", list.getString("jobs[0].error"));
+        assertEquals(false, list.getBoolean("jobs[0].valid"));
+        assertEquals(null, list.getString("jobs[0].nextRun"));
+        assertNotNull(list.getString("jobs[1].nextRun"));
+    }
+
+    @Test
+    void a_job_shows_its_spec_next_runs_and_recent_runs() {
+        given().queryParam("count", 3).get("/api/v1/jobs/seed/ping").then().statusCode(200)
+                .body("id", equalTo("seed/ping"))
+                .body("valid", equalTo(true))
+                .body("spec.schedule", equalTo("@every 1s"))
+                .body("spec.timeZone", equalTo("UTC"))
+                .body("spec.http.method", equalTo("GET"))
+                .body("nextRuns", hasSize(3))
+                .body("recentRuns", notNullValue());
+    }
+
+    @Test
+    void an_invalid_job_shows_its_problems_and_no_next_runs() {
+        given().get("/api/v1/jobs/seed/broken").then().statusCode(200)
+                .body("valid", equalTo(false))
+                .body("specVersion", equalTo("none"))
+                .body("problems", equalTo(List.of("unknown field \"timezone\"; did you mean \"timeZone\"?")))
+                .body("nextRuns", hasSize(0));
+    }
+
+    @Test
+    void an_unknown_job_is_a_json_404_that_says_what_ids_look_like() {
+        given().get("/api/v1/jobs/seed/nope").then().statusCode(404).contentType(ContentType.JSON)
+                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, GET /api/v1/jobs lists them"));
+        given().get("/api/v1/nothing-here").then().statusCode(404).contentType(ContentType.JSON)
+                .body("message", containsString("/api/v1"));
+        given().queryParam("count", 0).get("/api/v1/jobs/seed/ping").then().statusCode(400)
+                .body("message", equalTo("count 0 is out of range; use 1 to 100"));
+    }
+
+    @Test
+    void a_job_written_to_the_source_is_readable_with_its_next_run_as_soon_as_the_reload_returns() throws Exception {
+        Path file = LocalJobsDirectory.directory().resolve("fresh.yaml");
+        try {
+            for (int i = 0; i < 20; i++) {
+                Files.writeString(file, manifest("fresh", "job-" + i, "@every " + (i + 1) + "m"));
+                lifecycle.reloadJobs();
+                given().get("/api/v1/jobs/fresh/job-" + i).then().statusCode(200)
+                        .body("spec.schedule", equalTo("@every " + (i + 1) + "m"))
+                        .body("nextRuns", hasSize(5));
+            }
+        } finally {
+            Files.deleteIfExists(file);
+            lifecycle.reloadJobs();
+        }
+        given().get("/api/v1/jobs/fresh/job-19").then().statusCode(404);
+    }
+
+    @Test
+    void a_listed_job_always_has_a_next_run_while_its_source_is_being_edited() throws Exception {
+        Path file = LocalJobsDirectory.directory().resolve("churn.yaml");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> writerFailure = new AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try {
+                for (int i = 0; !stop.get() && i < 500; i++) {
+                    Files.writeString(file, manifest("churn", "job-" + (i % 7), "@every " + (i % 5 + 1) + "m"));
+                    lifecycle.reloadJobs();
+                }
+            } catch (Throwable t) {
+                writerFailure.set(t);
+            }
+        });
+        writer.start();
+        try {
+            int seen = 0;
+            for (int i = 0; i < 200; i++) {
+                List<Map<String, Object>> jobs = given().get("/api/v1/jobs").then().statusCode(200).extract().jsonPath().getList("jobs");
+                for (Map<String, Object> job : jobs) {
+                    if (Boolean.TRUE.equals(job.get("valid"))) {
+                        assertNotNull(job.get("nextRun"), "listed without a next run: " + job);
+                        seen += String.valueOf(job.get("id")).startsWith("churn/") ? 1 : 0;
+                    }
+                }
+            }
+            assertTrue(seen > 0, "the edited jobs were observed");
+        } finally {
+            stop.set(true);
+            writer.join();
+            Files.deleteIfExists(file);
+            lifecycle.reloadJobs();
+        }
+        assertEquals(null, writerFailure.get());
+    }
+
+    @Test
+    void a_broken_edit_keeps_the_last_valid_version_scheduled_and_reports_the_error() throws Exception {
+        Path file = LocalJobsDirectory.directory().resolve("edit.yaml");
+        try {
+            Files.writeString(file, manifest("edit", "job", "@every 5m"));
+            lifecycle.reloadJobs();
+            Files.writeString(file, manifest("edit", "job", "61 * * * *"));
+            lifecycle.reloadJobs();
+            given().get("/api/v1/jobs/edit/job").then().statusCode(200)
+                    .body("valid", equalTo(false))
+                    .body("specVersion", equalTo("lastValid"))
+                    .body("spec.schedule", equalTo("@every 5m"))
+                    .body("error", equalTo("edit/job: schedule \"61 * * * *\": minute 61 is out of range 0-59"))
+                    .body("nextRuns", hasSize(5));
+            Files.writeString(file, "kind: ConfigMap\nmetadata: {name: edit\n");
+            lifecycle.reloadJobs();
+            JsonPath list = given().get("/api/v1/jobs").then().statusCode(200).extract().jsonPath();
+            assertTrue(list.getString("sourceErrors.'edit.yaml'").startsWith("cannot read edit.yaml: "), list.prettify());
+            given().get("/api/v1/jobs/edit/job").then().statusCode(200).body("spec.schedule", equalTo("@every 5m"));
+        } finally {
+            Files.deleteIfExists(file);
+            lifecycle.reloadJobs();
+        }
+    }
+
+    @Test
+    void preview_returns_next_runs_or_a_precise_400() {
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "@every 90s", "from", "2026-01-01T00:00:00Z", "count", 2))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("nextRuns.time", equalTo(List.of("2026-01-01T00:00:00.000Z", "2026-01-01T00:01:30.000Z")))
+                .body("nextRuns[0].clockChange", nullValue());
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "61 * * * *"))
+                .post("/api/v1/preview").then().statusCode(400)
+                .body("message", equalTo("schedule \"61 * * * *\": minute 61 is out of range 0-59"));
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "@every 1m", "timeZone", "Mars/Base"))
+                .post("/api/v1/preview").then().statusCode(400)
+                .body("message", containsString("timeZone \"Mars/Base\" is not a known IANA time zone"));
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "@every 1m", "count", 5000))
+                .post("/api/v1/preview").then().statusCode(400)
+                .body("message", equalTo("count 5000 is out of range; use 1 to 1000"));
+        given().contentType(ContentType.JSON).body("{\"schedule\": ")
+                .post("/api/v1/preview").then().statusCode(400).contentType(ContentType.JSON)
+                .body("message", containsString("request body is not valid JSON"));
+        given().contentType(ContentType.JSON).body("{}")
+                .post("/api/v1/preview").then().statusCode(400)
+                .body("message", containsString("schedule is required"));
+    }
+
+    @Test
+    void preview_marks_runs_that_a_clock_change_moved() {
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "30 2 * * *", "timeZone", "America/New_York",
+                "from", "2026-03-07T12:00:00Z", "count", 2))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("nextRuns.time", equalTo(List.of("2026-03-08T07:00:00.000Z", "2026-03-09T06:30:00.000Z")))
+                .body("nextRuns[0].clockChange", containsString("does not exist"))
+                .body("nextRuns[1].clockChange", nullValue());
+    }
+
+    @Test
+    void leader_in_local_mode_is_this_replica() {
+        given().get("/api/v1/leader").then().statusCode(200)
+                .body("isLeader", equalTo(true))
+                .body("mode", equalTo("local"))
+                .body("term", equalTo(1));
+    }
+
+    @Test
+    void probes_are_up_and_metrics_have_the_leasecron_series_of_real_fires() throws Exception {
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        String metrics = "";
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && !metrics.contains("leasecron_fires_total{job=\"seed/ping\",outcome=\"succeeded\"}")) {
+            Thread.sleep(100); // waiting for a real fire of the running service, not for the scheduler under test
+            metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        }
+        assertTrue(metrics.contains("leasecron_fires_total{job=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
+        assertTrue(metrics.contains("leasecron_fire_lateness_seconds_bucket{job=\"seed/ping\",le=\"0.005\"}"), metrics);
+        assertTrue(metrics.contains("leasecron_run_duration_seconds_count{job=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
+        assertTrue(metrics.contains("leasecron_jobs{state=\"invalid\"} 1.0"), metrics);
+        given().get("/api/v1/jobs/seed/ping").then().body("recentRuns[0].outcome", equalTo("succeeded"))
+                .body("recentRuns[0].replica", notNullValue());
+    }
+
+    static String manifest(String name, String key, String schedule) {
+        return """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: %s
+                  labels:
+                    leasecron.io/jobs: "true"
+                data:
+                  %s: |
+                    schedule: "%s"
+                    http: {url: "http://127.0.0.1:9/unused"}
+                """.formatted(name, key, schedule);
+    }
+}
