@@ -5,14 +5,17 @@ import io.leasecron.engine.ExecutionEvent.FiredExecution;
 import io.leasecron.engine.ExecutionEvent.SkippedExecution;
 import io.leasecron.engine.ExecutionEvent.SucceededExecution;
 import io.leasecron.engine.ExecutionEvent.TimedOutExecution;
+import io.leasecron.engine.ExecutionEvent.UncertainExecution;
+import io.leasecron.engine.LeaderGate.Decision;
 import io.leasecron.execution.ActionRunner;
 import io.leasecron.execution.Fire;
 import io.leasecron.execution.RunResult;
 import io.leasecron.job.CatchUp;
 import io.leasecron.job.ConcurrencyPolicy;
+import io.leasecron.job.Delivery;
 import io.leasecron.job.JobId;
 import io.leasecron.job.JobSpec;
-import io.leasecron.leader.LeaderGate;
+import io.leasecron.schedule.ClockChange;
 import io.leasecron.schedule.Occurrence;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,14 +27,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -48,11 +52,18 @@ import org.jboss.logging.Logger;
  * engine: actions run on the dispatch executor, their failures are outcomes, and the job's timeout cancels them.
  * The engine never reads the system time; it asks its {@link Clock}. {@link #tick()} is the whole time-driven
  * behaviour, so tests move a fake clock and call it; {@link #start()} runs the same method on a timer thread.
+ *
+ * <p>Leadership: every due slot is put to the {@link LeaderGate}. Slots the current term has not claimed yet wait
+ * (in slot order) while the gate claims the whole batch with one request; progress is reported back with
+ * {@link LeaderGate#dispatched}. When this replica becomes leader, {@link #recover} applies each job's catch-up
+ * policy to the slots its predecessor left unhandled and its delivery policy to those it left uncertain.
  */
 public final class Engine {
     private static final Logger LOG = Logger.getLogger(Engine.class);
     /** Longest the timer thread sleeps, so that a wall-clock step is noticed within this bound. */
     static final Duration MAX_WAIT = Duration.ofSeconds(1);
+    /** How long before a due slot the timer thread stops sleeping and spins. */
+    static final Duration SPIN = Duration.ofMillis(1);
 
     private final Clock clock;
     private final LeaderGate gate;
@@ -68,13 +79,25 @@ public final class Engine {
     private final Condition drained = lock.newCondition();
     private final Map<JobId, Registration> jobs = new HashMap<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    private final PriorityQueue<Run> deadlines = new PriorityQueue<>(Comparator.comparing((Run r) -> r.deadline));
+    /** Attempts in progress by timeout; a finished attempt leaves at once, so this holds only what is running. */
+    private final ConcurrentSkipListSet<Run> deadlines = new ConcurrentSkipListSet<>(
+            Comparator.comparing((Run r) -> r.deadline).thenComparingLong(r -> r.seq));
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
-    private int running;
-    private boolean stopping;
-    private boolean wakeRequested;
+    /** Slots waiting for a claim, in the order they came due. */
+    private List<Candidate> pending = new ArrayList<>();
+    /** The latest slot a claim was requested for and not yet resolved; null when none is outstanding. */
+    private Instant claimRequested;
+    private Recovery recovery;
+    /** Attempts admitted whose action has not been started yet; progress is reported when none are left. */
+    private final AtomicInteger starting = new AtomicInteger();
+    private volatile Instant handledThrough;
+    private Instant reportedThrough;
+    /** Attempts in progress. Admission and release do not take the engine lock: workers never wait for the timer. */
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile boolean stopping;
+    private volatile boolean wakeRequested;
     private volatile Instant heartbeat;
     private Thread timerThread;
 
@@ -103,7 +126,6 @@ public final class Engine {
      */
     public void upsert(JobSpec spec) {
         Instant now = clock.now();
-        List<Occurrence> pastOneTime = List.of();
         lock.lock();
         try {
             Registration reg = jobs.get(spec.id());
@@ -117,31 +139,25 @@ public final class Engine {
             }
             reg.spec = spec;
             reg.generation++;
-            if (spec.oneTime() && !spec.runAt().get().isAfter(now) && reg.lastSlot == null) {
+            reg.cursor = now;
+            if (spec.oneTime() && !spec.runAt().get().isAfter(now)) {
                 // A one-time job whose time has already passed when it appears: catchUp decides, and says so.
                 Instant at = spec.runAt().get();
-                pastOneTime = List.of(new Occurrence(at, java.time.LocalDateTime.ofInstant(at, spec.timeZone()),
-                        io.leasecron.schedule.ClockChange.NONE));
                 reg.next = null;
-                reg.lastSlot = at;
+                reg.cursor = at;
+                for (Planned p : plan(spec, List.of(new Occurrence(at, java.time.LocalDateTime.ofInstant(at, spec.timeZone()),
+                        ClockChange.NONE)), now)) {
+                    pending.add(p.fire ? new Candidate(reg, spec, reg.generation, at, false)
+                            : new Candidate(reg, spec, reg.generation, at, p.reason, "runAt " + at
+                                    + " had already passed when the job was registered; " + p.detail));
+                }
             } else {
-                schedule(reg, spec.schedule().next(reg.lastSlot != null && reg.lastSlot.isAfter(now) ? reg.lastSlot : now));
+                schedule(reg, spec.schedule().next(now));
             }
             wakeRequested = true;
             wake.signalAll();
         } finally {
             lock.unlock();
-        }
-        if (!pastOneTime.isEmpty()) {
-            Registration reg = registration(spec.id());
-            for (Planned p : plan(spec, pastOneTime, now)) {
-                if (p.fire) {
-                    fire(reg, spec, p.slot.time(), now);
-                } else {
-                    publish(new SkippedExecution(spec.id(), p.slot.time(), p.reason,
-                            "runAt " + p.slot.time() + " had already passed when the job was registered; " + p.detail));
-                }
-            }
         }
     }
 
@@ -166,7 +182,11 @@ public final class Engine {
             if (reg == null) {
                 return Optional.empty();
             }
-            return Optional.of(new JobStatus(reg.spec, Optional.ofNullable(reg.next), reg.runs == null ? 0 : reg.runs.size()));
+            int n;
+            synchronized (reg) {
+                n = reg.runs == null ? 0 : reg.runs.size();
+            }
+            return Optional.of(new JobStatus(reg.spec, Optional.ofNullable(reg.next), n));
         } finally {
             lock.unlock();
         }
@@ -204,12 +224,7 @@ public final class Engine {
 
     /** Attempts in progress on this replica. */
     public int runningCount() {
-        lock.lock();
-        try {
-            return running;
-        } finally {
-            lock.unlock();
-        }
+        return running.get();
     }
 
     // ---------------------------------------------------------------- time
@@ -221,29 +236,19 @@ public final class Engine {
     public Instant tick() {
         Instant now = clock.now();
         heartbeat = now;
-        List<Batch> due = new ArrayList<>();
+        List<Candidate> older = new ArrayList<>();
         List<Run> retries = new ArrayList<>();
         List<Run> expired = new ArrayList<>();
         lock.lock();
         try {
-            while (!timers.isEmpty() && !timers.peek().time.isAfter(now)) {
-                Timer t = timers.poll();
-                if (t.retry != null) {
-                    retries.add(t.retry);
-                } else if (t.generation == t.reg.generation) {
-                    try {
-                        due.add(collectDue(t.reg, t.slot, now));
-                    } catch (RuntimeException e) {
-                        // A schedule that throws must not take the other jobs down with it.
-                        loopFailures.incrementAndGet();
-                        LOG.errorf(e, "%s slot %s: computing the next slots failed; the job is retried in %s",
-                                t.reg.spec.id(), t.slot.time(), MAX_WAIT);
-                        timers.add(new Timer(now.plus(MAX_WAIT), sequence.incrementAndGet(), t.reg, t.reg.generation, t.slot, null));
-                    }
-                }
+            if (recovery != null) {
+                older.addAll(recover(recovery, now));
+                recovery = null;
             }
-            while (!deadlines.isEmpty() && !deadlines.peek().deadline.isAfter(now)) {
-                Run r = deadlines.poll();
+            older.addAll(pending);
+            pending = new ArrayList<>();
+            while (!deadlines.isEmpty() && !deadlines.first().deadline.isAfter(now)) {
+                Run r = deadlines.pollFirst();
                 if (!r.finished.get()) {
                     expired.add(r);
                 }
@@ -254,24 +259,136 @@ public final class Engine {
         for (Run r : expired) {
             timeOut(r, now);
         }
-        for (Batch b : due) {
-            for (Planned p : plan(b.spec, b.slots, now)) {
-                try {
-                    if (p.fire) {
-                        fire(b.reg, b.spec, p.slot.time(), now);
-                    } else {
-                        publish(new SkippedExecution(b.spec.id(), p.slot.time(), p.reason, p.detail));
-                    }
-                } catch (RuntimeException e) {
-                    loopFailures.incrementAndGet();
-                    LOG.errorf(e, "%s slot %s: fire failed inside the engine", b.spec.id(), p.slot.time());
+        Pass pass = new Pass(now);
+        older.sort(Comparator.comparing((Candidate c) -> c.slot));
+        older.forEach(pass::offer);
+        // Due timers one job at a time, each slot put through the fire path as soon as the job's next slot is
+        // known: the first fire of a large batch does not wait until the whole batch has been planned.
+        List<Candidate> due = new ArrayList<>(1);
+        while (true) {
+            lock.lock();
+            try {
+                Timer t = timers.peek();
+                if (t == null || t.time.isAfter(now)) {
+                    break;
                 }
+                timers.poll();
+                if (t.retry != null) {
+                    retries.add(t.retry);
+                } else if (t.generation == t.reg.generation) {
+                    try {
+                        collectDue(t.reg, t.slot, now, due);
+                    } catch (RuntimeException e) {
+                        // A schedule that throws must not take the other jobs down with it.
+                        loopFailures.incrementAndGet();
+                        LOG.errorf(e, "%s slot %s: computing the next slots failed; the job is retried in %s",
+                                t.reg.spec.id(), t.slot.time(), MAX_WAIT);
+                        timers.add(new Timer(now.plus(MAX_WAIT), sequence.incrementAndGet(), t.reg, t.reg.generation, t.slot, null));
+                    }
+                }
+            } finally {
+                lock.unlock();
             }
+            due.forEach(pass::offer);
+            due.clear();
         }
+        pass.finish();
         for (Run r : retries) {
             retry(r, now);
         }
         return nextWake(now);
+    }
+
+    /**
+     * One pass of candidates through the fire path, in slot order. Once a candidate waits for its claim, every
+     * later one waits behind it; {@link #finish} requests one claim for all of them and reports progress.
+     */
+    private final class Pass {
+        private final Instant now;
+        private final List<Candidate> waiting = new ArrayList<>();
+        private Instant handled;
+        private boolean progress = true;
+
+        Pass(Instant now) {
+            this.now = now;
+        }
+
+        void offer(Candidate c) {
+            try {
+                if (c.reg.removed || c.generation != c.reg.generation) {
+                    return; // deleted, or rescheduled by an edit: its old slots are void
+                }
+                Outcome o = waiting.isEmpty() ? fire(c, now) : Outcome.WAITS;
+                if (o == Outcome.WAITS) {
+                    waiting.add(c);
+                } else if (o == Outcome.ABANDONED) {
+                    progress = false; // not started, and not decided against: a successor must still see it as open
+                } else if (progress) {
+                    handled = c.slot;
+                }
+            } catch (RuntimeException e) {
+                loopFailures.incrementAndGet();
+                progress = false;
+                LOG.errorf(e, "%s slot %s: fire failed inside the engine", c.spec.id(), c.slot);
+            }
+        }
+
+        void finish() {
+            if (handled != null && !waiting.isEmpty() && !handled.isBefore(waiting.get(0).slot)) {
+                handled = waiting.get(0).slot.minusNanos(1); // slots at the instant of a waiting one are not all handled
+            }
+            Instant claim = null;
+            lock.lock();
+            try {
+                if (!waiting.isEmpty()) {
+                    waiting.addAll(pending);
+                    pending = new ArrayList<>(waiting);
+                    Instant latest = waiting.get(waiting.size() - 1).slot;
+                    for (Candidate c : waiting) {
+                        latest = c.slot.isAfter(latest) ? c.slot : latest;
+                    }
+                    if (claimRequested == null || latest.isAfter(claimRequested)) {
+                        claimRequested = latest;
+                        claim = latest;
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (handled != null) {
+                handledThrough = handled;
+                reportProgress();
+            }
+            if (claim != null) {
+                gate.requestClaim(claim, Engine.this::claimResolved);
+            }
+        }
+    }
+
+    private void claimResolved() {
+        lock.lock();
+        try {
+            claimRequested = null;
+            wakeRequested = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Tells the gate how far every claimed slot has been started, once no admitted attempt is still starting. */
+    private void reportProgress() {
+        Instant through = handledThrough;
+        if (through == null || starting.get() > 0) {
+            return;
+        }
+        synchronized (starting) {
+            if (reportedThrough != null && !through.isAfter(reportedThrough)) {
+                return;
+            }
+            reportedThrough = through;
+        }
+        gate.dispatched(through);
     }
 
     private Instant nextWake(Instant now) {
@@ -281,8 +398,8 @@ public final class Engine {
             if (!timers.isEmpty() && timers.peek().time.isBefore(next)) {
                 next = timers.peek().time;
             }
-            if (!deadlines.isEmpty() && deadlines.peek().deadline.isBefore(next)) {
-                next = deadlines.peek().deadline;
+            if (!deadlines.isEmpty() && deadlines.first().deadline.isBefore(next)) {
+                next = deadlines.first().deadline;
             }
             return next;
         } finally {
@@ -290,30 +407,156 @@ public final class Engine {
         }
     }
 
-    /** The popped slot plus any later slots that are also already due (the engine fell behind). Under lock. */
-    private Batch collectDue(Registration reg, Occurrence first, Instant now) {
+    /**
+     * The popped slot plus any later slots that are also already due (the engine fell behind), planned by the
+     * job's catch-up policy into {@code work}. Under lock.
+     */
+    private void collectDue(Registration reg, Occurrence first, Instant now, List<Candidate> work) {
         JobSpec spec = reg.spec;
         List<Occurrence> slots = new ArrayList<>(1);
         slots.add(first);
         Optional<Occurrence> next = spec.schedule().next(first.time());
-        long beyondCap = 0;
+        boolean beyondCap = false;
         while (next.isPresent() && !next.get().time().isAfter(now)) {
             if (slots.size() < settings.backlogCap()) {
                 slots.add(next.get());
                 next = spec.schedule().next(next.get().time());
             } else {
-                // Far behind (a long pause of an every-second job): count the rest without enumerating them.
-                beyondCap++;
+                // Far behind (a long pause of an every-second job): skip the rest without enumerating them.
+                beyondCap = true;
                 next = spec.schedule().next(now);
             }
         }
-        if (beyondCap > 0) {
+        if (beyondCap) {
             LOG.warnf("%s: more than %d slots came due at once; slots between %s and %s are skipped as missed",
                     spec.id(), settings.backlogCap(), slots.get(slots.size() - 1).time(), now);
         }
-        reg.lastSlot = slots.get(slots.size() - 1).time();
+        reg.cursor = beyondCap ? now : slots.get(slots.size() - 1).time();
         schedule(reg, next);
-        return new Batch(reg, spec, slots);
+        addPlanned(reg, spec, plan(spec, slots, now), work);
+    }
+
+    private static void addPlanned(Registration reg, JobSpec spec, List<Planned> planned, List<Candidate> work) {
+        for (Planned p : planned) {
+            work.add(p.fire ? new Candidate(reg, spec, reg.generation, p.slot.time(), false)
+                    : new Candidate(reg, spec, reg.generation, p.slot.time(), p.reason, p.detail));
+        }
+    }
+
+    /**
+     * This replica has become leader after {@code predecessor}: the slots of every job up to where this engine has
+     * already passed (they were refused as {@code not_leader}) are planned again. Slots in
+     * {@code (dispatchedThrough, claimedUntil]} are uncertain; later ones were handled by nobody and go through
+     * the job's catch-up policy. The gate decides each slot as usual. Applied at the next tick.
+     */
+    public void recover(Takeover predecessor) {
+        lock.lock();
+        try {
+            recovery = new Recovery(predecessor.dispatchedThrough(), predecessor.claimedUntil());
+            wakeRequested = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * What a new leader inherits: every slot up to {@code dispatchedThrough} was started or deliberately skipped,
+     * slots up to {@code claimedUntil} were claimed; {@code null} when nothing was ever claimed.
+     */
+    public record Takeover(Instant dispatchedThrough, Instant claimedUntil) {
+    }
+
+    private record Recovery(Instant dispatchedThrough, Instant claimedUntil) {
+    }
+
+    /** Under lock. */
+    private List<Candidate> recover(Recovery r, Instant now) {
+        List<Candidate> out = new ArrayList<>();
+        if (r.claimedUntil == null) {
+            return out;
+        }
+        Instant dispatched = r.dispatchedThrough == null ? r.claimedUntil : r.dispatchedThrough;
+        for (Registration reg : jobs.values()) {
+            JobSpec spec = reg.spec;
+            Instant through = reg.cursor;
+            if (through == null) {
+                continue;
+            }
+            try {
+                // Uncertain: claimed by the predecessor, maybe not started. The gate answers Uncertain for these.
+                Instant t = dispatched;
+                int n = 0;
+                Optional<Occurrence> o;
+                while (n++ < settings.backlogCap() && (o = spec.schedule().next(t)).isPresent()
+                        && !o.get().time().isAfter(r.claimedUntil) && !o.get().time().isAfter(through)) {
+                    out.add(new Candidate(reg, spec, reg.generation, o.get().time(), false));
+                    t = o.get().time();
+                }
+                // Unhandled: after the predecessor's claim, up to where this engine has passed.
+                Instant after = r.claimedUntil.isAfter(dispatched) ? r.claimedUntil : dispatched;
+                List<Occurrence> missed = catchUpSlots(spec, after, through, now);
+                if (!missed.isEmpty()) {
+                    addPlanned(reg, spec, plan(spec, missed, now), out);
+                }
+            } catch (RuntimeException e) {
+                loopFailures.incrementAndGet();
+                LOG.errorf(e, "%s: recovering slots after %s failed; they are not fired", spec.id(), r.claimedUntil);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The slots in {@code (after, through]} that the catch-up policy could fire, oldest first, without enumerating
+     * the ones it never would (a long outage of an every-second job). A summary skip reports the rest.
+     */
+    private List<Occurrence> catchUpSlots(JobSpec spec, Instant after, Instant through, Instant now) {
+        Instant from = after;
+        switch (spec.catchUp()) {
+            case None -> from = later(after, now.minus(settings.missedThreshold()).minusMillis(1));
+            case All -> {
+                if (spec.startingDeadline().isPresent()) {
+                    from = later(after, now.minus(spec.startingDeadline().get()).minusMillis(1));
+                }
+            }
+            case Latest -> {
+                // The most recent slot only: look back a minute, then ever further.
+                for (Duration back = Duration.ofMinutes(1); ; back = back.multipliedBy(16)) {
+                    Instant f = later(after, through.minus(back));
+                    List<Occurrence> slots = slotsBetween(spec, f, through, settings.backlogCap());
+                    if (!slots.isEmpty() || f.equals(after)) {
+                        from = slots.isEmpty() ? after : slots.get(slots.size() - 1).time().minusMillis(1);
+                        break;
+                    }
+                }
+            }
+            default -> throw new IllegalStateException();
+        }
+        if (from.isAfter(after)) {
+            Optional<Occurrence> first = spec.schedule().next(after);
+            if (first.isPresent() && !first.get().time().isAfter(from)) {
+                publish(new SkippedExecution(spec.id(), first.get().time(), SkipReason.MISSED, "slots from " + first.get().time()
+                        + " to " + from + " were missed while no replica was leader; catchUp " + spec.catchUp()
+                        + " does not fire them"));
+            }
+        }
+        return slotsBetween(spec, from, through, settings.backlogCap());
+    }
+
+    private static List<Occurrence> slotsBetween(JobSpec spec, Instant after, Instant through, int cap) {
+        List<Occurrence> out = new ArrayList<>();
+        Instant t = after;
+        Optional<Occurrence> o;
+        while (out.size() < cap && (o = spec.schedule().next(t)).isPresent() && !o.get().time().isAfter(through)) {
+            out.add(o.get());
+            t = o.get().time();
+        }
+        return out;
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
     }
 
     /**
@@ -352,93 +595,153 @@ public final class Engine {
 
     // ---------------------------------------------------------------- the fire path
 
+    /** What became of a slot on the fire path. */
+    private enum Outcome {
+        /** Started, or decided against (skipped, uncertain and not refired): settled either way. */
+        HANDLED,
+        /** Waits for its claim; nothing was published. */
+        WAITS,
+        /** Not started because the replica is shutting down: still open for a successor. */
+        ABANDONED
+    }
+
     /** Gate, concurrency, run, publish: everything a slot goes through, in that order. */
-    private void fire(Registration reg, JobSpec spec, Instant slot, Instant now) {
+    private Outcome fire(Candidate c, Instant now) {
+        JobSpec spec = c.spec;
+        Instant slot = c.slot;
+        if (c.skipReason != null) {
+            publish(new SkippedExecution(spec.id(), slot, c.skipReason, c.skipDetail));
+            return Outcome.HANDLED;
+        }
         if (spec.suspend()) {
             publish(new SkippedExecution(spec.id(), slot, SkipReason.SUSPENDED, "job is suspended"));
-            return;
+            return Outcome.HANDLED;
         }
-        OptionalLong term = gate.authorise(slot);
-        if (term.isEmpty()) {
-            publish(new SkippedExecution(spec.id(), slot, SkipReason.NOT_LEADER, "this replica does not hold the lease"));
-            return;
+        if (c.waited && spec.startingDeadline().isPresent()
+                && Duration.between(slot, now).compareTo(spec.startingDeadline().get()) > 0) {
+            publish(new SkippedExecution(spec.id(), slot, SkipReason.DEADLINE_EXCEEDED, "waited for the lease claim until "
+                    + Duration.between(slot, now).toMillis() + " ms late, past startingDeadlineSeconds " + spec.startingDeadline().get().toSeconds()));
+            return Outcome.HANDLED;
         }
-        List<Run> replaced = List.of();
-        Run run = new Run(reg, spec, slot, 1, term.getAsLong(), now);
-        lock.lock();
-        try {
-            if (stopping) {
-                publish(new SkippedExecution(spec.id(), slot, SkipReason.SHUTTING_DOWN, "replica is shutting down"));
-                return;
+        Decision decision = gate.authorise(slot);
+        long term;
+        if (decision instanceof Decision.Fire f) {
+            term = f.term();
+        } else if (decision instanceof Decision.Pending) {
+            c.waited = true;
+            return Outcome.WAITS;
+        } else if (decision instanceof Decision.Refused r) {
+            publish(new SkippedExecution(spec.id(), slot, r.reason(), r.detail()));
+            return Outcome.HANDLED;
+        } else {
+            Decision.Uncertain u = (Decision.Uncertain) decision;
+            boolean refire = spec.delivery() == Delivery.AtLeastOnce;
+            publish(new UncertainExecution(spec.id(), slot, u.term(), refire, u.detail()));
+            if (!refire) {
+                publish(new SkippedExecution(spec.id(), slot, SkipReason.UNCERTAIN, u.detail() + "; delivery AtMostOnce does not fire it again"));
+                return Outcome.HANDLED;
             }
+            term = u.term();
+        }
+        Registration reg = c.reg;
+        List<Run> replaced = List.of();
+        Run run = new Run(reg, spec, slot, 1, term, now);
+        if (stopping) {
+            publish(new SkippedExecution(spec.id(), slot, SkipReason.SHUTTING_DOWN, "replica is shutting down"));
+            return Outcome.ABANDONED;
+        }
+        synchronized (reg) {
             if (reg.runs != null && !reg.runs.isEmpty()) {
                 if (spec.concurrencyPolicy() == ConcurrencyPolicy.Forbid) {
-                    publish(new SkippedExecution(spec.id(), slot, SkipReason.CONCURRENCY,
-                            "previous run still in progress (concurrencyPolicy Forbid)"));
-                    return;
-                }
-                if (spec.concurrencyPolicy() == ConcurrencyPolicy.Replace) {
+                    replaced = null;
+                } else if (spec.concurrencyPolicy() == ConcurrencyPolicy.Replace) {
                     replaced = new ArrayList<>(reg.runs);
                 }
             }
-            admit(run);
-        } finally {
-            lock.unlock();
+            if (replaced != null) {
+                admit(run);
+            }
+        }
+        if (replaced == null) {
+            publish(new SkippedExecution(spec.id(), slot, SkipReason.CONCURRENCY,
+                    "previous run still in progress (concurrencyPolicy Forbid)"));
+            return Outcome.HANDLED;
         }
         for (Run old : replaced) {
             finish(old, null, "cancelled: replaced by slot " + slot + " (concurrencyPolicy Replace)", false, now);
         }
         dispatch(run);
+        return Outcome.HANDLED;
     }
 
     private void retry(Run previous, Instant now) {
-        OptionalLong term = gate.authorise(previous.slot);
-        if (term.isEmpty() || term.getAsLong() != previous.term) {
+        Decision decision = gate.authorise(previous.slot);
+        boolean sameTerm = decision instanceof Decision.Fire f && f.term() == previous.term
+                || decision instanceof Decision.Uncertain u && u.term() == previous.term;
+        if (!sameTerm) {
             publish(new SkippedExecution(previous.spec.id(), previous.slot, SkipReason.NOT_LEADER,
                     "retry " + (previous.attempt + 1) + " abandoned: lease term " + previous.term + " is no longer held"));
             return;
         }
         Run run = new Run(previous.reg, previous.spec, previous.slot, previous.attempt + 1, previous.term, now);
-        lock.lock();
-        try {
-            if (stopping) {
-                publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.SHUTTING_DOWN,
-                        "retry " + run.attempt + " not started: replica is shutting down"));
-                return;
-            }
+        if (stopping) {
+            publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.SHUTTING_DOWN,
+                    "retry " + run.attempt + " not started: replica is shutting down"));
+            return;
+        }
+        synchronized (run.reg) {
             admit(run);
-        } finally {
-            lock.unlock();
         }
         dispatch(run);
     }
 
-    /** Under lock: the run counts as running from now on (Forbid sees it) and gets its deadline. */
+    /**
+     * Holding the registration's monitor: the run counts as running from now on (Forbid sees it) and gets its
+     * deadline. Only the timer thread admits, and it recomputes its next wake after every tick, so no signal.
+     */
     private void admit(Run run) {
         if (run.reg.runs == null) {
             run.reg.runs = new HashSet<>(2);
         }
         run.reg.runs.add(run);
-        running++;
+        running.incrementAndGet();
+        starting.incrementAndGet();
         run.deadline = run.admitted.plus(run.spec.timeout());
+        run.seq = sequence.incrementAndGet();
         deadlines.add(run);
-        wakeRequested = true;
-        wake.signalAll();
     }
 
     private void dispatch(Run run) {
         try {
             dispatch.execute(() -> start(run));
         } catch (RuntimeException e) {
+            started();
             finish(run, null, "could not be dispatched: " + e, true, clock.now());
         }
     }
 
+    private void started() {
+        if (starting.decrementAndGet() == 0) {
+            reportProgress();
+        }
+    }
+
     private void start(Run run) {
+        try {
+            startAction(run);
+        } finally {
+            started();
+        }
+    }
+
+    /**
+     * Starts the action first and publishes afterwards: the start is what lateness measures. An action that
+     * completes at once (a no-op, a refused connection) has its outcome handled as a separate task behind the
+     * starts already queued, so a large batch starts before its first outcomes are bookkept.
+     */
+    private void startAction(Run run) {
         Instant started = clock.now();
         run.started = started;
-        publish(new FiredExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, started,
-                Duration.between(run.due, started)));
         CompletableFuture<RunResult> future;
         run.thread = Thread.currentThread();
         try {
@@ -453,17 +756,32 @@ public final class Engine {
             Thread.interrupted(); // an interrupt aimed at this attempt must not leak into the next task
         }
         run.future = future;
+        publish(new FiredExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, started,
+                Duration.between(run.due, started)));
         if (run.finished.get()) {
             future.cancel(true);
             return;
         }
+        boolean immediate = future.isDone();
         future.whenComplete((result, error) -> {
-            if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
-                finish(run, null, "action threw " + cause, true, clock.now());
-            } else {
-                finish(run, result, null, true, clock.now());
+            Instant ended = clock.now();
+            Runnable outcome = () -> {
+                if (error != null) {
+                    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    finish(run, null, "action threw " + cause, true, ended);
+                } else {
+                    finish(run, result, null, true, ended);
+                }
+            };
+            if (!immediate) {
+                outcome.run();
+                return;
+            }
+            try {
+                dispatch.execute(outcome);
+            } catch (RuntimeException rejected) {
+                outcome.run();
             }
         });
     }
@@ -510,27 +828,30 @@ public final class Engine {
 
     /** Removes a finished attempt from the running set; schedules the next attempt when allowed. */
     private boolean release(Run run, boolean retryable, Instant now) {
-        lock.lock();
-        try {
+        synchronized (run.reg) {
             if (run.reg.runs != null) {
                 run.reg.runs.remove(run);
             }
-            running--;
-            if (running == 0) {
-                drained.signalAll();
-            }
-            boolean retry = retryable && !stopping && !run.reg.removed && run.attempt < run.spec.retry().attempts();
-            if (retry) {
-                Duration nominal = run.spec.retry().delayBefore(run.attempt + 1);
-                long ms = (long) (nominal.toMillis() * (1.0 - 0.2 * jitter.getAsDouble()));
-                timers.add(new Timer(now.plusMillis(ms), sequence.incrementAndGet(), run.reg, -1, null, run));
-                wakeRequested = true;
-                wake.signalAll();
-            }
-            return retry;
-        } finally {
-            lock.unlock();
         }
+        deadlines.remove(run);
+        boolean drainedNow = running.decrementAndGet() == 0 && stopping;
+        boolean retry = retryable && !stopping && !run.reg.removed && run.attempt < run.spec.retry().attempts();
+        if (retry || drainedNow) {
+            lock.lock();
+            try {
+                if (retry) {
+                    Duration nominal = run.spec.retry().delayBefore(run.attempt + 1);
+                    long ms = (long) (nominal.toMillis() * (1.0 - 0.2 * jitter.getAsDouble()));
+                    timers.add(new Timer(now.plusMillis(ms), sequence.incrementAndGet(), run.reg, -1, null, run));
+                    wakeRequested = true;
+                    wake.signalAll();
+                }
+                drained.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+        return retry;
     }
 
     private void publish(ExecutionEvent event) {
@@ -571,14 +892,19 @@ public final class Engine {
                     if (stopping) {
                         return;
                     }
-                    long waitNanos = Duration.between(clock.now(), next).toNanos();
+                    // Sleep until just before the slot, then spin the last stretch: a sleeping thread is woken
+                    // a few hundred microseconds late, a spinning one on time.
+                    long waitNanos = Duration.between(clock.now(), next).toNanos() - SPIN.toNanos();
                     while (waitNanos > 0 && !wakeRequested && !stopping) {
                         waitNanos = wake.awaitNanos(waitNanos);
                     }
-                    wakeRequested = false;
                 } finally {
                     lock.unlock();
                 }
+                while (!wakeRequested && clock.now().isBefore(next)) {
+                    Thread.onSpinWait();
+                }
+                wakeRequested = false;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -591,17 +917,39 @@ public final class Engine {
     }
 
     /**
+     * First step of a graceful handover: takes no new slot from now on and waits (at most {@code max}) until every
+     * admitted attempt has been started, so that the progress reported to the gate is final. Running attempts
+     * go on; {@link #shutdown} waits for them.
+     */
+    public void stopTakingSlots(Duration max) {
+        lock.lock();
+        try {
+            stopping = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        long deadline = System.nanoTime() + max.toNanos(); // a real-time wait, like shutdown's
+        while (starting.get() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        reportProgress();
+    }
+
+    /**
      * Stops taking new slots, waits up to {@code grace} for attempts in progress, then cancels the rest.
      * Returns the number of attempts that had to be cancelled.
      */
     public int shutdown(Duration grace) {
+        // The grace period is a real-time wait on a condition (awaitNanos), so it is bounded in real time too.
         long deadline = System.nanoTime() + grace.toNanos();
         List<Run> leftover = new ArrayList<>();
         lock.lock();
         try {
             stopping = true;
             wake.signalAll();
-            while (running > 0) {
+            while (running.get() > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
@@ -609,8 +957,10 @@ public final class Engine {
                 drained.awaitNanos(left);
             }
             for (Registration reg : jobs.values()) {
-                if (reg.runs != null) {
-                    leftover.addAll(reg.runs);
+                synchronized (reg) {
+                    if (reg.runs != null) {
+                        leftover.addAll(reg.runs);
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -651,15 +1001,6 @@ public final class Engine {
         return loopFailures.get();
     }
 
-    private Registration registration(JobId id) {
-        lock.lock();
-        try {
-            return jobs.get(id);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Two specs that produce the same slots: an edit between them keeps the pending slot. */
     private static boolean sameSlots(JobSpec a, JobSpec b) {
         return a.scheduleText().equals(b.scheduleText()) && a.cronType() == b.cronType()
@@ -677,7 +1018,8 @@ public final class Engine {
         JobSpec spec;
         long generation;
         Occurrence next;
-        Instant lastSlot;
+        /** How far this engine has passed: the last slot it took from the timer, or when the job was (re)scheduled. */
+        Instant cursor;
         boolean removed;
         /** Attempts in progress; allocated on first use to keep idle jobs small. */
         Set<Run> runs;
@@ -692,7 +1034,31 @@ public final class Engine {
         }
     }
 
-    private record Batch(Registration reg, JobSpec spec, List<Occurrence> slots) {
+    /** A due slot on its way through the fire path; it may wait for a claim. */
+    private static final class Candidate {
+        final Registration reg;
+        final JobSpec spec;
+        final long generation;
+        final Instant slot;
+        /** Set when planning already decided not to fire it (catch-up, deadline). */
+        final SkipReason skipReason;
+        final String skipDetail;
+        /** It has waited for a claim at least once: its starting deadline is checked again. */
+        boolean waited;
+
+        Candidate(Registration reg, JobSpec spec, long generation, Instant slot, boolean waited) {
+            this(reg, spec, generation, slot, null, null);
+            this.waited = waited;
+        }
+
+        Candidate(Registration reg, JobSpec spec, long generation, Instant slot, SkipReason reason, String detail) {
+            this.reg = reg;
+            this.spec = spec;
+            this.generation = generation;
+            this.slot = slot;
+            this.skipReason = reason;
+            this.skipDetail = detail;
+        }
     }
 
     record Planned(Occurrence slot, boolean fire, SkipReason reason, String detail) {
@@ -718,6 +1084,7 @@ public final class Engine {
         final Instant admitted;
         final AtomicBoolean finished = new AtomicBoolean();
         Instant deadline;
+        long seq;
         volatile Instant started;
         volatile CompletableFuture<RunResult> future;
         volatile Thread thread;

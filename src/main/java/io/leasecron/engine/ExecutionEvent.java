@@ -19,6 +19,15 @@ public sealed interface ExecutionEvent {
             Duration lateness) implements ExecutionEvent {
     }
 
+    /**
+     * A previous leader claimed this slot and may have died before starting it: nobody can know whether it ran.
+     * {@code refired}: the job's delivery is {@code AtLeastOnce}, so this replica fires it again (same
+     * {@code Idempotency-Key}); otherwise it is not fired again and a {@link SkippedExecution} with reason
+     * {@code uncertain} follows.
+     */
+    record UncertainExecution(JobId job, Instant slot, long term, boolean refired, String detail) implements ExecutionEvent {
+    }
+
     /** The slot came due and was not started. */
     record SkippedExecution(JobId job, Instant slot, SkipReason reason, String detail) implements ExecutionEvent {
     }

@@ -6,6 +6,8 @@ import java.util.Locale;
 public enum SkipReason {
     /** The gate refused: this replica does not hold the lease (or cannot prove it still does). */
     NOT_LEADER,
+    /** A previous leader claimed and started this slot. */
+    PREVIOUS_LEADER,
     /** {@code concurrencyPolicy: Forbid} and the previous run is still going. */
     CONCURRENCY,
     /** The job is suspended. */
@@ -14,6 +16,8 @@ public enum SkipReason {
     MISSED,
     /** The slot is later than {@code startingDeadlineSeconds} allows. */
     DEADLINE_EXCEEDED,
+    /** A previous leader claimed the slot and may have died before starting it; {@code delivery: AtMostOnce}. */
+    UNCERTAIN,
     /** The replica is shutting down and takes no new slots. */
     SHUTTING_DOWN;
 

@@ -2,7 +2,7 @@ package io.leasecron.engine;
 
 import java.time.Instant;
 
-/** Wall-clock time of this process (microsecond resolution on Linux). */
+/** The clocks of this process: wall clock (microsecond resolution on Linux) and {@link System#nanoTime()}. */
 public final class SystemClock implements Clock {
     public static final SystemClock INSTANCE = new SystemClock();
 
@@ -12,5 +12,10 @@ public final class SystemClock implements Clock {
     @Override
     public Instant now() {
         return Instant.now();
+    }
+
+    @Override
+    public long nanoTime() {
+        return System.nanoTime();
     }
 }

@@ -25,15 +25,25 @@ public final class HttpActionRunner implements ActionRunner {
             .withZone(ZoneOffset.UTC);
     static final int MAX_BODY_EXCERPT = 200;
 
-    private final HttpClient client;
+    /** Built on a thread of its own: loading the TLS trust store takes a quarter second, off the startup path. */
+    private final CompletableFuture<HttpClient> client;
     private final String userAgent;
 
     public HttpActionRunner(Executor executor, String userAgent) {
-        this.client = HttpClient.newBuilder()
-                .executor(executor)
-                .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.client = new CompletableFuture<>();
+        Thread init = new Thread(() -> {
+            try {
+                client.complete(HttpClient.newBuilder()
+                        .executor(executor)
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .build());
+            } catch (Throwable t) {
+                client.completeExceptionally(t);
+            }
+        }, "leasecron-http-init");
+        init.setDaemon(true);
+        init.start();
         this.userAgent = userAgent;
     }
 
@@ -53,19 +63,23 @@ public final class HttpActionRunner implements ActionRunner {
                 .setHeader("Leasecron-Replica", fire.replica())
                 .setHeader("Leasecron-Attempt", Integer.toString(fire.attempt()))
                 .setHeader("Leasecron-Term", Long.toString(fire.term()));
-        CompletableFuture<HttpResponse<String>> exchange = client.sendAsync(request.build(),
-                HttpResponse.BodyHandlers.ofString());
-        CompletableFuture<RunResult> result = exchange.handle((response, error) -> {
+        HttpRequest built = request.build();
+        CompletableFuture<HttpResponse<String>> exchange = client.isDone()
+                ? client.join().sendAsync(built, HttpResponse.BodyHandlers.ofString())
+                : client.thenCompose(c -> c.sendAsync(built, HttpResponse.BodyHandlers.ofString()));
+        // A plain future of our own: the client's futures propagate cancel upstream first, which would complete
+        // this one as "failed: Request cancelled" instead of cancelled.
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        exchange.whenComplete((response, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                return new RunResult.Failed(http.method() + " " + http.url() + " failed: " + describe(cause));
+                result.complete(new RunResult.Failed(http.method() + " " + http.url() + " failed: " + describe(cause)));
+                return;
             }
             int status = response.statusCode();
-            if (http.expectStatus().matches(status)) {
-                return new RunResult.Succeeded("HTTP " + status);
-            }
-            return new RunResult.Failed("HTTP " + status + ", expected " + http.expectStatus() + excerpt(response.body()));
+            result.complete(http.expectStatus().matches(status) ? new RunResult.Succeeded("HTTP " + status)
+                    : new RunResult.Failed("HTTP " + status + ", expected " + http.expectStatus() + excerpt(response.body())));
         });
         // Cancelling the result (timeout, Replace) must abort the request itself, not only stop waiting for it.
         result.whenComplete((r, e) -> {

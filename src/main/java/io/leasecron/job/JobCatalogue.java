@@ -173,6 +173,17 @@ public final class JobCatalogue {
         return Optional.ofNullable(sources.getOrDefault(id.source(), Map.of()).get(id.name()));
     }
 
+    /** Jobs whose current text is valid ({@code true}) or invalid ({@code false}), without copying the catalogue. */
+    public synchronized long count(boolean valid) {
+        long n = 0;
+        for (Map<String, Entry> m : sources.values()) {
+            for (Entry e : m.values()) {
+                n += e.valid() == valid ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
     public synchronized int size() {
         return sources.values().stream().mapToInt(Map::size).sum();
     }

@@ -1,14 +1,15 @@
 package io.leasecron.leader;
 
+import io.leasecron.engine.LeaderGate;
 import java.time.Instant;
-import java.util.OptionalLong;
 
-/** Local mode: one replica, always the leader, term 1. */
+/** Local mode: one replica, always the leader, term 1; every slot is its own. */
 public final class AlwaysLeaderGate implements LeaderGate {
     public static final long TERM = 1;
+    private static final Decision FIRE = new Decision.Fire(TERM);
 
     @Override
-    public OptionalLong authorise(Instant slot) {
-        return OptionalLong.of(TERM);
+    public Decision authorise(Instant slot) {
+        return FIRE;
     }
 }

@@ -1,6 +1,7 @@
 package io.leasecron.observe;
 
 import io.leasecron.Lifecycle;
+import io.leasecron.engine.Clock;
 import io.leasecron.engine.Engine;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -40,15 +41,17 @@ public final class HealthChecks {
     @ApplicationScoped
     public static class TimerLoop implements HealthCheck {
         private final Engine engine;
+        private final Clock clock;
 
-        public TimerLoop(Engine engine) {
+        public TimerLoop(Engine engine, Clock clock) {
             this.engine = engine;
+            this.clock = clock;
         }
 
         @Override
         public HealthCheckResponse call() {
             Instant beat = engine.heartbeat();
-            Duration silence = Duration.between(beat, Instant.now());
+            Duration silence = Duration.between(beat, clock.now());
             boolean up = engine.timerRunning() && silence.compareTo(STALL) < 0;
             return HealthCheckResponse.named("timer-loop").status(up)
                     .withData("lastTick", beat.toString())

@@ -2,6 +2,7 @@ package io.leasecron.observe;
 
 import io.leasecron.engine.ExecutionEvent;
 import io.leasecron.engine.ExecutionListener;
+import io.leasecron.engine.SkipReason;
 import io.leasecron.job.JobId;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +38,13 @@ public final class RunHistory implements ExecutionListener {
     public void on(ExecutionEvent event) {
         Record r;
         if (event instanceof ExecutionEvent.SkippedExecution e) {
+            if (e.reason() == SkipReason.NOT_LEADER) {
+                return; // every follower refuses every slot: that is not this job's history
+            }
             r = new Record(e.slot(), "skipped:" + e.reason().label(), null, 0, 0, Duration.ZERO, e.detail(), false);
+        } else if (event instanceof ExecutionEvent.UncertainExecution e) {
+            r = new Record(e.slot(), "uncertain", null, e.term(), 0, Duration.ZERO, e.detail()
+                    + (e.refired() ? "; fired again (delivery AtLeastOnce)" : ""), e.refired());
         } else if (event instanceof ExecutionEvent.SucceededExecution e) {
             r = new Record(e.slot(), "succeeded", e.replica(), e.term(), e.attempt(), e.duration(), e.detail(), false);
         } else if (event instanceof ExecutionEvent.FailedExecution e) {

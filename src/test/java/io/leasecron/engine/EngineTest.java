@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -52,7 +51,8 @@ class EngineTest {
         return actions.getOrDefault(fire.spec().id().toString(),
                 f -> CompletableFuture.completedFuture(new RunResult.Succeeded("ok"))).apply(fire);
     };
-    final io.leasecron.leader.LeaderGate gate = slot -> term.get() > 0 ? OptionalLong.of(term.get()) : OptionalLong.empty();
+    final LeaderGate gate = slot -> term.get() > 0 ? new LeaderGate.Decision.Fire(term.get())
+            : new LeaderGate.Decision.Refused(SkipReason.NOT_LEADER, "this replica does not hold the lease");
 
     Engine engine = newEngine(Runnable::run);
 
@@ -341,6 +341,7 @@ class EngineTest {
         engine.upsert(Jobs.spec("a/late", "runAt: 2026-03-01T00:10:00Z\nhttp: {url: http://127.0.0.1:9/x}"));
         engine.upsert(Jobs.spec("a/none", "runAt: 2026-03-01T00:10:00Z\ncatchUp: None\nhttp: {url: http://127.0.0.1:9/x}"));
         engine.upsert(Jobs.spec("a/dead", "runAt: 2026-03-01T00:10:00Z\nstartingDeadlineSeconds: 60\nhttp: {url: http://127.0.0.1:9/x}"));
+        engine.tick();
         assertEquals(List.of("a/late"), fires.stream().map(f -> f.spec().id().toString()).toList());
         List<SkippedExecution> skipped = events.of(SkippedExecution.class);
         assertEquals(List.of(SkipReason.MISSED, SkipReason.DEADLINE_EXCEEDED), skipped.stream().map(SkippedExecution::reason).toList());

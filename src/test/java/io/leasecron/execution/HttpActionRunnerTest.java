@@ -113,7 +113,7 @@ class HttpActionRunnerTest {
                     n = in.read(buf);
                 }
             }
-            assertTrue(f.isCancelled());
+            assertTrue(f.isCancelled(), () -> "not cancelled: " + (f.isCompletedExceptionally() ? "failed" : f.join()));
         }
     }
 }
