@@ -24,6 +24,12 @@ public interface LeasecronConfig {
     @WithDefault("jobs")
     Path jobsDir();
 
+    /** Kubernetes mode: the namespace of the Lease and of the job ConfigMaps (POD_NAMESPACE); unset: the client's. */
+    Optional<String> namespace();
+
+    /** Kubernetes mode: the leader election. */
+    LeaseConfig lease();
+
     /** Engine tuning. */
     EngineConfig engine();
 
@@ -32,6 +38,37 @@ public interface LeasecronConfig {
 
     enum Mode {
         kubernetes, local
+    }
+
+    /** Validated together at startup by {@code LeaseSettings}, with messages that state the rule. */
+    interface LeaseConfig {
+        /** The Lease's name (LEASECRON_LEASE_NAME). */
+        @WithDefault("leasecron")
+        String name();
+
+        /** Followers take over after seeing no change of the Lease for this long (LEASECRON_LEASE_DURATION). */
+        @WithDefault("15s")
+        @WithConverter(DurationConverter.class)
+        Duration duration();
+
+        /** The leader stops firing when it has not renewed for this long (LEASECRON_RENEW_DEADLINE). */
+        @WithDefault("10s")
+        @WithConverter(DurationConverter.class)
+        Duration renewDeadline();
+
+        /** How often the leader renews and followers look (LEASECRON_RETRY_PERIOD). */
+        @WithDefault("2s")
+        @WithConverter(DurationConverter.class)
+        Duration retryPeriod();
+
+        /**
+         * How far past a batch of due slots one claim reaches (LEASECRON_LEASE_CLAIM_AHEAD). 0: each batch is
+         * claimed as it comes due, so a crash leaves at most the milliseconds between a claim and its dispatch
+         * uncertain; more: fewer Lease writes, and up to this much of the schedule uncertain after a crash.
+         */
+        @WithDefault("0s")
+        @WithConverter(DurationConverter.class)
+        Duration claimAhead();
     }
 
     interface EngineConfig {

@@ -1,37 +1,38 @@
 package io.leasecron;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.leasecron.engine.Clock;
 import io.leasecron.engine.Engine;
 import io.leasecron.engine.EngineSettings;
 import io.leasecron.engine.SystemClock;
 import io.leasecron.execution.HttpActionRunner;
-import io.leasecron.job.DirectoryJobSource;
 import io.leasecron.job.JobCatalogue;
-import io.leasecron.job.JobId;
-import io.leasecron.job.JobSpec;
-import io.leasecron.leader.AlwaysLeaderGate;
-import io.leasecron.observe.ExecutionMetrics;
+import io.leasecron.leader.LeaderStatus;
+import io.leasecron.leader.LeaseSettings;
+import io.leasecron.observe.ApiRequestCounter;
 import io.leasecron.observe.RunHistory;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
-/**
- * Assembles one replica: job source → catalogue → engine → gate → actions, with metrics and history observing
- * the engine, and starts and stops it with the application.
- */
+/** Builds this process's {@link Replica} from configuration and starts and stops it with the application. */
 @ApplicationScoped
 public class Lifecycle {
     private static final Logger LOG = Logger.getLogger(Lifecycle.class);
@@ -39,12 +40,10 @@ public class Lifecycle {
     private final LeasecronConfig config;
     private final LeasecronConfig.Mode mode;
     private final ExecutorService dispatch;
-    private final Engine engine;
-    private final RunHistory history;
-    private final JobCatalogue catalogue;
-    private DirectoryJobSource source;
+    private final Replica replica;
+    private final KubernetesClient client;
 
-    public Lifecycle(LeasecronConfig config, MeterRegistry registry) {
+    public Lifecycle(LeasecronConfig config, MeterRegistry registry, Instance<KubernetesClient> quarkusClient) {
         this.config = config;
         this.mode = config.mode().orElse(System.getenv("KUBERNETES_SERVICE_HOST") != null
                 ? LeasecronConfig.Mode.kubernetes : LeasecronConfig.Mode.local);
@@ -52,95 +51,103 @@ public class Lifecycle {
         var settings = new EngineSettings(config.engine().missedThreshold(), config.engine().backlogCap(),
                 config.engine().shutdownGrace());
         var runner = new HttpActionRunner(dispatch, "leasecron/" + config.replica());
-        this.engine = new Engine(SystemClock.INSTANCE, new AlwaysLeaderGate(), runner, dispatch, config.replica(), settings,
-                () -> ThreadLocalRandom.current().nextDouble());
-        this.history = new RunHistory(config.history().runsPerJob());
-        engine.addListener(new ExecutionMetrics(registry));
-        engine.addListener(history);
-        engine.addListener(new io.leasecron.observe.ExecutionLog());
-        this.catalogue = new JobCatalogue(new JobCatalogue.Sink() {
-            @Override
-            public void upsert(JobSpec spec) {
-                engine.upsert(spec);
-            }
+        var parts = new Replica.Parts(config.replica(), SystemClock.INSTANCE, settings, config.history().runsPerJob(), registry,
+                runner, dispatch);
+        if (mode == LeasecronConfig.Mode.kubernetes) {
+            KubernetesClient base = quarkusClient.get();
+            String namespace = config.namespace().filter(n -> !n.isBlank()).orElseGet(() ->
+                    Optional.ofNullable(base.getNamespace()).orElse("default"));
+            var l = config.lease();
+            LeaseSettings lease = new LeaseSettings(namespace, l.name(), config.replica(), l.duration(), l.renewDeadline(),
+                    l.retryPeriod(), l.claimAhead());
+            this.client = client(base.getConfiguration(), lease, registry);
+            this.replica = Replica.kubernetes(parts, client, lease);
+        } else {
+            this.client = null;
+            this.replica = Replica.local(parts, config.jobsDir());
+        }
+    }
 
-            @Override
-            public void remove(JobId id) {
-                engine.remove(id);
-                history.forget(id);
-            }
-        });
-        Gauge.builder("leasecron.jobs", catalogue, c -> c.entries().stream().filter(JobCatalogue.Entry::valid).count())
-                .tag("state", "valid").description("Jobs known to this replica").register(registry);
-        Gauge.builder("leasecron.jobs", catalogue, c -> c.entries().stream().filter(e -> !e.valid()).count())
-                .tag("state", "invalid").description("Jobs known to this replica").register(registry);
-        Gauge.builder("leasecron.running.fires", engine, Engine::runningCount)
-                .description("Attempts in progress on this replica").register(registry);
+    /**
+     * The client the service uses: the configured cluster and credentials, this replica's identity in the
+     * User-Agent (so the API server's audit log names the pod), a request timeout shorter than the renew deadline
+     * (a hung call must not outlive the lease), no hidden retries (the elector retries on its own schedule), and
+     * every request counted in {@code leasecron_api_requests_total}.
+     */
+    private static KubernetesClient client(Config base, LeaseSettings lease, MeterRegistry registry) {
+        int timeout = (int) Math.min(base.getRequestTimeout() > 0 ? base.getRequestTimeout() : Long.MAX_VALUE,
+                lease.renewDeadline().minus(lease.retryPeriod()).toMillis());
+        Config c = new ConfigBuilder(base).withRequestTimeout(timeout).withConnectionTimeout(Math.min(timeout, 5000))
+                .withRequestRetryBackoffLimit(0).withUserAgent("leasecron/" + lease.identity()).build();
+        LOG.infof("Kubernetes API %s, namespace %s, request timeout %d ms", c.getMasterUrl(), lease.namespace(), timeout);
+        ApiRequestCounter counter = new ApiRequestCounter(registry);
+        return new KubernetesClientBuilder().withConfig(c)
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("leasecron-requests", counter)).build();
     }
 
     void onStart(@Observes StartupEvent event) {
-        if (mode == LeasecronConfig.Mode.kubernetes) {
-            throw new IllegalStateException("LEASECRON_MODE=kubernetes is not available in this version; "
-                    + "run with LEASECRON_MODE=local and LEASECRON_JOBS_DIR pointing at a folder of ConfigMap YAML files");
+        if (client != null) {
+            Permissions.check(client, replica.elector().orElseThrow().settings().namespace());
         }
-        source = new DirectoryJobSource(config.jobsDir(), catalogue);
         try {
-            source.start();
+            replica.start(true);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
-        engine.start();
         LOG.infof("leasecron replica %s started in %s mode with %d jobs (%d invalid)", config.replica(), mode,
-                catalogue.size(), catalogue.entries().stream().filter(e -> !e.valid()).count());
+                replica.catalogue().size(), replica.catalogue().count(false));
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (source != null) {
-            source.close();
-        }
-        int cancelled = engine.shutdown(config.engine().shutdownGrace());
+        int cancelled = replica.shutdown(config.engine().shutdownGrace());
         dispatch.shutdownNow();
+        if (client != null) {
+            client.close();
+        }
         LOG.infof("leasecron replica %s stopped; %d attempts cancelled at shutdown", config.replica(), cancelled);
     }
 
-    /** True once the jobs of every source have been loaded at least once. */
+    /** True once the jobs of every source have been loaded at least once (not leadership). */
     public boolean jobsLoaded() {
-        return source != null && source.loaded();
+        return replica.jobsLoaded();
     }
 
     public LeasecronConfig.Mode mode() {
         return mode;
     }
 
+    /** The election as this replica sees it; empty in local mode. */
+    public Optional<LeaderStatus> leader() {
+        return replica.elector().map(e -> e.status());
+    }
+
     @Produces
     @Singleton
-    io.leasecron.engine.Clock clock() {
+    Clock clock() {
         return SystemClock.INSTANCE;
     }
 
     @Produces
     @Singleton
     Engine engine() {
-        return engine;
+        return replica.engine();
     }
 
     @Produces
     @Singleton
     JobCatalogue catalogue() {
-        return catalogue;
+        return replica.catalogue();
     }
 
     @Produces
     @Singleton
     RunHistory history() {
-        return history;
+        return replica.history();
     }
 
     /** Local mode: re-reads the jobs folder now and returns once every change is applied. */
     public void reloadJobs() {
-        if (source != null) {
-            source.rescan();
-        }
+        replica.reloadJobs();
     }
 
     private static ThreadFactory named(String prefix) {

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  * <li>{@code leasecron_fires_total{job,outcome}}: finished attempts; outcome is succeeded, failed or timeout;</li>
  * <li>{@code leasecron_skipped_fires_total{job,reason}}: due slots not started, by {@code SkipReason};</li>
+ * <li>{@code leasecron_uncertain_slots_total{job}}: slots a crashed leader may or may not have started;</li>
  * <li>{@code leasecron_fire_lateness_seconds{job}}: start time minus scheduled time, histogram;</li>
  * <li>{@code leasecron_run_duration_seconds{job,outcome}}: attempt duration, histogram.</li>
  * </ul>
@@ -52,6 +53,7 @@ public final class ExecutionMetrics implements ExecutionListener {
         final Map<Outcome, Counter> fires = new EnumMap<>(Outcome.class);
         final Map<Outcome, Timer> durations = new EnumMap<>(Outcome.class);
         final Map<SkipReason, Counter> skipped = new EnumMap<>(SkipReason.class);
+        Counter uncertain;
 
         JobMeters(JobId id) {
             this.job = id.toString();
@@ -65,6 +67,14 @@ public final class ExecutionMetrics implements ExecutionListener {
                 lateness = t;
             }
             return t;
+        }
+
+        synchronized Counter uncertain() {
+            if (uncertain == null) {
+                uncertain = Counter.builder("leasecron.uncertain.slots").description("Slots a crashed leader may or may not have started")
+                        .tag("job", job).register(registry);
+            }
+            return uncertain;
         }
 
         synchronized Counter skipped(SkipReason reason) {
@@ -98,6 +108,9 @@ public final class ExecutionMetrics implements ExecutionListener {
             for (Meter m : skipped.values()) {
                 registry.remove(m);
             }
+            if (uncertain != null) {
+                registry.remove(uncertain);
+            }
         }
     }
 
@@ -115,6 +128,8 @@ public final class ExecutionMetrics implements ExecutionListener {
             m.lateness().record(e.lateness().isNegative() ? Duration.ZERO : e.lateness());
         } else if (event instanceof ExecutionEvent.SkippedExecution e) {
             m.skipped(e.reason()).increment();
+        } else if (event instanceof ExecutionEvent.UncertainExecution) {
+            m.uncertain().increment();
         } else if (event instanceof ExecutionEvent.SucceededExecution e) {
             m.finished(Outcome.succeeded, e.duration());
         } else if (event instanceof ExecutionEvent.FailedExecution e) {

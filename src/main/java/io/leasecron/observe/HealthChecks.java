@@ -11,7 +11,11 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Probes: ready once jobs are loaded (on every replica, leader or not); live while the timer loop turns. */
+/**
+ * Probes. Ready once jobs are loaded (on every replica, leader or not: followers must be ready to serve the API
+ * and to take over). Live while the timer loop turns and, in Kubernetes mode, unless this replica believes it
+ * holds the lease but has not renewed it for longer than renew deadline + lease duration (a stuck elector).
+ */
 public final class HealthChecks {
     private HealthChecks() {
     }
@@ -42,18 +46,22 @@ public final class HealthChecks {
     public static class TimerLoop implements HealthCheck {
         private final Engine engine;
         private final Clock clock;
+        private final Lifecycle lifecycle;
 
-        public TimerLoop(Engine engine, Clock clock) {
+        public TimerLoop(Engine engine, Clock clock, Lifecycle lifecycle) {
             this.engine = engine;
             this.clock = clock;
+            this.lifecycle = lifecycle;
         }
 
         @Override
         public HealthCheckResponse call() {
             Instant beat = engine.heartbeat();
             Duration silence = Duration.between(beat, clock.now());
-            boolean up = engine.timerRunning() && silence.compareTo(STALL) < 0;
+            boolean overdue = lifecycle.leader().map(s -> s.renewOverdue()).orElse(false);
+            boolean up = engine.timerRunning() && silence.compareTo(STALL) < 0 && !overdue;
             return HealthCheckResponse.named("timer-loop").status(up)
+                    .withData("leaseRenewOverdue", overdue)
                     .withData("lastTick", beat.toString())
                     .withData("loopFailures", engine.loopFailures())
                     .withData("running", engine.runningCount()).build();

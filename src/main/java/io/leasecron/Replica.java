@@ -1,0 +1,233 @@
+package io.leasecron;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.leasecron.engine.Clock;
+import io.leasecron.engine.Engine;
+import io.leasecron.engine.EngineSettings;
+import io.leasecron.engine.LeaderGate;
+import io.leasecron.execution.ActionRunner;
+import io.leasecron.job.ConfigMapJobSource;
+import io.leasecron.job.DirectoryJobSource;
+import io.leasecron.job.JobCatalogue;
+import io.leasecron.job.JobId;
+import io.leasecron.job.JobSpec;
+import io.leasecron.leader.AlwaysLeaderGate;
+import io.leasecron.leader.KubernetesLeaseStore;
+import io.leasecron.leader.LeaderElector;
+import io.leasecron.leader.LeaseSettings;
+import io.leasecron.observe.ExecutionLog;
+import io.leasecron.observe.ExecutionMetrics;
+import io.leasecron.observe.KubernetesEvents;
+import io.leasecron.observe.LeaderMetrics;
+import io.leasecron.observe.RunHistory;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One replica, assembled: job source → catalogue → engine → gate → actions, with metrics, run history, the fire log
+ * and (in Kubernetes mode) Events observing the engine. The same engine in both modes; only the source and the
+ * gate differ. Built without CDI, so tests can run several replicas in one JVM and drive them by hand.
+ */
+public final class Replica implements AutoCloseable {
+    private final String identity;
+    private final Clock clock;
+    private final Engine engine;
+    private final JobCatalogue catalogue;
+    private final RunHistory history;
+    private final LeaderGate gate;
+    private final LeaderElector elector;
+    private final DirectoryJobSource directory;
+    private final ConfigMapJobSource configMaps;
+    private final KubernetesEvents events;
+
+    /** What both modes share. */
+    public record Parts(String identity, Clock clock, EngineSettings engine, int historyRuns, MeterRegistry registry,
+            ActionRunner runner, Executor dispatch) {
+    }
+
+    private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client, String namespace) {
+        this.identity = p.identity();
+        this.clock = p.clock();
+        this.gate = gate;
+        this.elector = elector;
+        this.engine = new Engine(p.clock(), gate, p.runner(), p.dispatch(), p.identity(), p.engine(),
+                () -> ThreadLocalRandom.current().nextDouble());
+        this.history = new RunHistory(p.historyRuns());
+        ExecutionMetrics metrics = new ExecutionMetrics(p.registry());
+        engine.addListener(metrics);
+        engine.addListener(history);
+        engine.addListener(new ExecutionLog());
+        this.catalogue = new JobCatalogue(new JobCatalogue.Sink() {
+            @Override
+            public void upsert(JobSpec spec) {
+                metrics.register(spec.id());
+                engine.upsert(spec);
+            }
+
+            @Override
+            public void remove(JobId id) {
+                engine.remove(id);
+                history.forget(id);
+                metrics.forget(id);
+            }
+        });
+        if (client != null) {
+            this.directory = null;
+            this.configMaps = new ConfigMapJobSource(client, namespace, catalogue);
+            this.events = new KubernetesEvents(client, namespace, p.identity(), p.clock(), elector::isLeader, configMaps::ref);
+            engine.addListener(events);
+            catalogue.onRejection(events::rejected);
+            elector.addListener(new LeaderElector.Listener() {
+                @Override
+                public void acquired(long term, Engine.Takeover predecessor) {
+                    engine.recover(predecessor);
+                    events.reportAll(catalogue.entries());
+                }
+            });
+            new LeaderMetrics(elector).bindTo(p.registry());
+        } else {
+            this.directory = new DirectoryJobSource(jobsDir, catalogue);
+            this.configMaps = null;
+            this.events = null;
+        }
+        Gauge.builder("leasecron.jobs", catalogue, c -> c.count(true)).tag("state", "valid")
+                .description("Jobs known to this replica").register(p.registry());
+        Gauge.builder("leasecron.jobs", catalogue, c -> c.count(false)).tag("state", "invalid")
+                .description("Jobs known to this replica").register(p.registry());
+        Gauge.builder("leasecron.running.fires", engine, Engine::runningCount)
+                .description("Attempts in progress on this replica").register(p.registry());
+    }
+
+    /** Local mode: jobs from a folder of ConfigMap manifests, one replica, always the leader. */
+    public static Replica local(Parts parts, Path jobsDir) {
+        return new Replica(parts, new AlwaysLeaderGate(), null, jobsDir, null, null);
+    }
+
+    /** Kubernetes mode: jobs from labelled ConfigMaps, leadership from the Lease. */
+    public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease) {
+        LeaderElector elector = new LeaderElector(new KubernetesLeaseStore(client, lease.namespace(), lease.name()), lease,
+                parts.clock());
+        return new Replica(parts, elector, elector, null, client, lease.namespace());
+    }
+
+    /**
+     * Starts the source, then the elector and the engine threads. With {@code threads} false nothing runs by
+     * itself: a test calls {@link #step()}.
+     */
+    public void start(boolean threads) throws IOException {
+        if (directory != null) {
+            directory.start();
+        } else {
+            configMaps.start();
+        }
+        if (threads) {
+            if (elector != null) {
+                elector.start();
+            }
+            engine.start();
+        } else if (elector != null) {
+            elector.watchLease();
+        }
+    }
+
+    /**
+     * One turn of everything time-driven, as the threads would take it (tests): the elector (renew, claim), the
+     * engine (fire), then the elector again, which on its thread reacts at once to the claims and progress the
+     * engine just reported.
+     */
+    public void step() {
+        if (elector != null) {
+            elector.step();
+        }
+        engine.tick();
+        if (elector != null) {
+            elector.step();
+            engine.tick();
+            elector.step();
+        }
+    }
+
+    /** True once the jobs of every source have been loaded (on every replica, leader or not). */
+    public boolean jobsLoaded() {
+        return directory != null ? directory.loaded() : configMaps.loaded();
+    }
+
+    /**
+     * Graceful stop, for a rolling restart: take no new slot, hand the lease over at once (recording how far
+     * slots were started), then let running attempts finish within {@code grace} and cancel the rest. Running
+     * attempts need no lease: they were fenced when they started. Returns the number of cancelled attempts.
+     */
+    public int shutdown(Duration grace) {
+        long started = System.nanoTime();
+        if (directory != null) {
+            directory.close();
+        }
+        engine.stopTakingSlots(Duration.ofSeconds(1));
+        if (elector != null) {
+            elector.release();
+        }
+        Duration left = grace.minusNanos(System.nanoTime() - started);
+        int cancelled = engine.shutdown(left.isNegative() ? Duration.ZERO : left);
+        close();
+        return cancelled;
+    }
+
+    /** Stops everything at once, without releasing anything (a crash, for tests). */
+    @Override
+    public void close() {
+        if (configMaps != null) {
+            configMaps.close();
+        }
+        if (elector != null) {
+            elector.close();
+        }
+        if (events != null) {
+            events.close();
+        }
+    }
+
+    /** Local mode: re-reads the jobs folder now and returns once every change is applied. */
+    public void reloadJobs() {
+        if (directory != null) {
+            directory.rescan();
+        }
+    }
+
+    public String identity() {
+        return identity;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public JobCatalogue catalogue() {
+        return catalogue;
+    }
+
+    public RunHistory history() {
+        return history;
+    }
+
+    public LeaderGate gate() {
+        return gate;
+    }
+
+    public Optional<LeaderElector> elector() {
+        return Optional.ofNullable(elector);
+    }
+
+    public Optional<KubernetesEvents> events() {
+        return Optional.ofNullable(events);
+    }
+}

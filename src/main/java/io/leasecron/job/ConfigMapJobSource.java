@@ -1,0 +1,107 @@
+package io.leasecron.job;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * Kubernetes mode's job source: an informer on the ConfigMaps labelled {@code leasecron.io/jobs=true} in one
+ * namespace. Every replica runs one, so adds, edits and deletes reach every engine within the watch latency. The
+ * informer relists after a watch expires or a connection drops; the catalogue ignores unchanged keys, so a relist
+ * neither loses nor duplicates a job. Removing the label unschedules the ConfigMap's jobs like deleting it.
+ */
+public final class ConfigMapJobSource implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ConfigMapJobSource.class);
+
+    /** What an Event about a ConfigMap needs to point at it. */
+    public record Ref(String namespace, String name, String uid, String resourceVersion) {
+    }
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final JobCatalogue catalogue;
+    private final Map<String, Ref> applied = new ConcurrentHashMap<>();
+    private SharedIndexInformer<ConfigMap> informer;
+
+    public ConfigMapJobSource(KubernetesClient client, String namespace, JobCatalogue catalogue) {
+        this.client = client;
+        this.namespace = namespace;
+        this.catalogue = catalogue;
+    }
+
+    /** Starts the informer; returns at once. {@link #loaded()} tells when the first list has been applied. */
+    public void start() {
+        informer = client.configMaps().inNamespace(namespace).withLabel(DirectoryJobSource.LABEL, "true").runnableInformer(0);
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(ConfigMap cm) {
+                apply(cm);
+            }
+
+            @Override
+            public void onUpdate(ConfigMap old, ConfigMap cm) {
+                apply(cm);
+            }
+
+            @Override
+            public void onDelete(ConfigMap cm, boolean finalStateUnknown) {
+                String name = cm.getMetadata().getName();
+                applied.remove(name);
+                catalogue.removeSource(name);
+                LOG.infof("ConfigMap %s/%s is gone or no longer labelled %s=true: its jobs are unscheduled", namespace, name,
+                        DirectoryJobSource.LABEL);
+            }
+        });
+        informer.start();
+        LOG.infof("watching ConfigMaps labelled %s=true in namespace %s", DirectoryJobSource.LABEL, namespace);
+    }
+
+    private void apply(ConfigMap cm) {
+        String name = cm.getMetadata().getName();
+        try {
+            Map<String, String> data = cm.getData() == null ? Map.of() : new LinkedHashMap<>(cm.getData());
+            if (cm.getBinaryData() != null && !cm.getBinaryData().isEmpty()) {
+                catalogue.reportSourceProblem(name, "binaryData keys " + cm.getBinaryData().keySet()
+                        + " are ignored; job specs go under data as YAML text");
+            }
+            applied.put(name, new Ref(namespace, name, cm.getMetadata().getUid(), cm.getMetadata().getResourceVersion()));
+            catalogue.apply(name, data);
+        } catch (RuntimeException e) {
+            // One ConfigMap that cannot be applied must not stop the informer from delivering the others.
+            LOG.errorf(e, "ConfigMap %s/%s could not be applied; its previous jobs stay as they were", namespace, name);
+        }
+    }
+
+    /** True once the informer has listed every labelled ConfigMap and each listed version has reached the catalogue. */
+    public boolean loaded() {
+        if (informer == null || !informer.hasSynced()) {
+            return false;
+        }
+        for (ConfigMap cm : informer.getStore().list()) {
+            Ref r = applied.get(cm.getMetadata().getName());
+            if (r == null || !Objects.equals(r.resourceVersion(), cm.getMetadata().getResourceVersion())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The ConfigMap a job came from, as last applied. */
+    public Optional<Ref> ref(String configMap) {
+        return Optional.ofNullable(applied.get(configMap));
+    }
+
+    @Override
+    public void close() {
+        if (informer != null) {
+            informer.close();
+        }
+    }
+}

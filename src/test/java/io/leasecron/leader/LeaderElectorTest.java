@@ -1,0 +1,290 @@
+package io.leasecron.leader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.leasecron.engine.Engine;
+import io.leasecron.engine.LeaderGate.Decision;
+import io.leasecron.engine.SkipReason;
+import io.leasecron.testing.FakeClock;
+import io.leasecron.testing.MockApiServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The elector against the Fabric8 mock API server (real HTTP, real compare-and-swap), driven step by step with
+ * fake clocks: no sleeps, every timing decision is made from the clock a test moves.
+ */
+class LeaderElectorTest {
+    static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+    final MockApiServer api = new MockApiServer();
+    final List<KubernetesClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        clients.forEach(KubernetesClient::close);
+        api.close();
+    }
+
+    /** A replica's elector with its own client and clock; {@code cut} makes its Lease calls fail. */
+    final class Node {
+        final FakeClock clock = new FakeClock(T0);
+        final AtomicBoolean cut = new AtomicBoolean();
+        final LeaderElector elector;
+        final List<String> events = new ArrayList<>();
+
+        Node(String identity) {
+            KubernetesClient client = api.client("leasecron/" + identity);
+            clients.add(client);
+            LeaseStore real = new KubernetesLeaseStore(client, "test", "leasecron");
+            LeaseStore store = new LeaseStore() {
+                @Override
+                public Optional<LeaseRecord> get() throws LeaseStoreException {
+                    check();
+                    return real.get();
+                }
+
+                @Override
+                public LeaseRecord create(LeaseRecord r) throws Conflict, LeaseStoreException {
+                    check();
+                    return real.create(r);
+                }
+
+                @Override
+                public LeaseRecord update(LeaseRecord r) throws Conflict, LeaseStoreException {
+                    check();
+                    return real.update(r);
+                }
+
+                @Override
+                public AutoCloseable watch(Consumer<Optional<LeaseRecord>> onChange) {
+                    return real.watch(onChange);
+                }
+
+                void check() throws LeaseStoreException {
+                    if (cut.get()) {
+                        throw new LeaseStoreException("cannot reach the API: connection cut by the test", null);
+                    }
+                }
+            };
+            elector = new LeaderElector(store, new LeaseSettings("test", "leasecron", identity, Duration.ofSeconds(15),
+                    Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ZERO), clock);
+            elector.addListener(new LeaderElector.Listener() {
+                @Override
+                public void acquired(long term, Engine.Takeover p) {
+                    events.add("acquired " + term + " after " + p.claimedUntil());
+                }
+
+                @Override
+                public void lost(long term, String reason) {
+                    events.add("lost " + term);
+                }
+            });
+        }
+
+        /** Steps until nothing is due at the current time (each step does at most one API call). */
+        void settle() {
+            for (int i = 0; i < 5; i++) {
+                elector.step();
+            }
+        }
+
+        void advance(Duration d) {
+            clock.advance(d);
+            settle();
+        }
+
+        Decision gate(String slot) {
+            return elector.authorise(Instant.parse(slot));
+        }
+
+        void claim(String slot) {
+            AtomicInteger resolved = new AtomicInteger();
+            elector.requestClaim(Instant.parse(slot), resolved::incrementAndGet);
+            settle();
+            assertEquals(1, resolved.get(), "the claim resolved once");
+        }
+    }
+
+    /** Waits for something that happens on another thread (a watch event), never for the clock. */
+    static void awaitCondition(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            Thread.sleep(5);
+        }
+    }
+
+    LeaseRecord lease() throws Exception {
+        KubernetesClient c = api.client("test");
+        clients.add(c);
+        return new KubernetesLeaseStore(c, "test", "leasecron").get().orElseThrow();
+    }
+
+    @Test
+    void the_first_replica_creates_the_lease_and_holds_term_1() throws Exception {
+        Node a = new Node("pod-a");
+        a.settle();
+        assertTrue(a.elector.isLeader());
+        LeaseRecord l = lease();
+        assertEquals("pod-a", l.holder());
+        assertEquals(1, l.term());
+        assertEquals(15, l.leaseDurationSeconds());
+        assertNull(l.claimedUntil());
+        assertEquals(List.of("acquired 1 after null"), a.events);
+    }
+
+    @Test
+    void the_leader_renews_every_retry_period_and_a_follower_waits_the_whole_lease_duration() throws Exception {
+        Node a = new Node("pod-a");
+        a.settle();
+        Node b = new Node("pod-b");
+        b.settle();
+        String first = lease().resourceVersion();
+        a.advance(Duration.ofSeconds(2));
+        assertTrue(!first.equals(lease().resourceVersion()), "renewed");
+        // b keeps seeing changes, so it never takes over while a renews.
+        for (int i = 0; i < 20; i++) {
+            a.advance(Duration.ofSeconds(2));
+            b.advance(Duration.ofSeconds(2));
+        }
+        assertTrue(a.elector.isLeader());
+        assertFalse(b.elector.isLeader());
+        assertInstanceOf(Decision.Refused.class, b.gate("2026-12-01T10:00:30Z"));
+    }
+
+    @Test
+    void a_released_lease_is_taken_over_at_once() throws Exception {
+        Node a = new Node("pod-a");
+        a.settle();
+        Node b = new Node("pod-b");
+        b.elector.watchLease();
+        b.settle();
+        assertTrue(a.elector.release());
+        assertNull(lease().holder());
+        // No time passes on b's clock: the watch delivers the release, and b acts on it.
+        awaitCondition(() -> b.elector.status().holderIdentity() == null, "b sees the release");
+        b.settle();
+        assertTrue(b.elector.isLeader());
+        assertEquals(2, lease().term());
+        assertEquals(1, lease().transitions());
+    }
+
+    @Test
+    void losing_a_compare_and_swap_race_is_not_an_error() throws Exception {
+        Node a = new Node("pod-a");
+        a.settle();
+        Node b = new Node("pod-b");
+        Node c = new Node("pod-c");
+        b.settle();
+        c.settle();
+        a.cut.set(true); // a stops renewing: both b and c see the lease expire
+        b.advance(Duration.ofSeconds(16));
+        c.clock.advance(Duration.ofSeconds(16));
+        c.elector.step(); // c's update carries the version b has already replaced: 409
+        c.settle();
+        assertTrue(b.elector.isLeader());
+        assertFalse(c.elector.isLeader());
+        assertNull(c.elector.status().lastError(), "a lost race is the normal way to lose, not an error");
+        assertEquals("pod-b", lease().holder());
+    }
+
+    @Test
+    void the_gate_refuses_once_the_renew_deadline_has_passed_without_a_renewal() {
+        Node a = new Node("pod-a");
+        a.settle();
+        a.claim("2026-12-01T10:00:05Z");
+        assertEquals(new Decision.Fire(1), a.gate("2026-12-01T10:00:05Z"));
+        a.cut.set(true);
+        a.clock.advance(Duration.ofSeconds(9));
+        assertEquals(new Decision.Fire(1), a.gate("2026-12-01T10:00:05Z"), "still within the renew deadline");
+        a.clock.advance(Duration.ofSeconds(1));
+        Decision d = a.gate("2026-12-01T10:00:05Z");
+        assertInstanceOf(Decision.Refused.class, d);
+        assertEquals(SkipReason.NOT_LEADER, ((Decision.Refused) d).reason());
+        a.settle();
+        assertFalse(a.elector.isLeader());
+        assertEquals(List.of("acquired 1 after null", "lost 1"), a.events);
+    }
+
+    @Test
+    void a_replica_that_stepped_down_acquires_again_and_fires_again() throws Exception {
+        Node a = new Node("pod-a");
+        a.settle();
+        a.claim("2026-12-01T10:00:01Z");
+        a.cut.set(true);
+        a.advance(Duration.ofSeconds(11));
+        assertFalse(a.elector.isLeader());
+        a.cut.set(false);
+        a.advance(Duration.ofSeconds(1)); // past the retry backoff; nobody else took over, a takes its lease back
+        assertTrue(a.elector.isLeader());
+        assertEquals(2, lease().term());
+        a.claim("2026-12-01T10:00:12Z");
+        assertEquals(new Decision.Fire(2), a.gate("2026-12-01T10:00:12Z"));
+    }
+
+    @Test
+    void slots_are_fired_only_once_claimed_and_a_successor_starts_after_the_claim() throws Exception {
+        Node a = new Node("pod-a");
+        a.settle();
+        assertEquals(Decision.PENDING, a.gate("2026-12-01T10:00:05Z"));
+        a.claim("2026-12-01T10:00:05Z");
+        assertEquals(Instant.parse("2026-12-01T10:00:05Z"), lease().claimedUntil());
+        assertEquals(new Decision.Fire(1), a.gate("2026-12-01T10:00:05Z"));
+        assertEquals(Decision.PENDING, a.gate("2026-12-01T10:00:06Z"));
+        // a started everything up to 10:00:04 and crashed while starting 10:00:05.
+        a.elector.dispatched(Instant.parse("2026-12-01T10:00:04Z"));
+        a.settle();
+        a.cut.set(true);
+        Node b = new Node("pod-b");
+        b.settle();
+        b.advance(Duration.ofSeconds(16));
+        assertTrue(b.elector.isLeader());
+        assertEquals(List.of("acquired 2 after 2026-12-01T10:00:05Z"), b.events);
+        assertEquals(SkipReason.PREVIOUS_LEADER, ((Decision.Refused) b.gate("2026-12-01T10:00:04Z")).reason());
+        assertInstanceOf(Decision.Uncertain.class, b.gate("2026-12-01T10:00:05Z"));
+        assertEquals(Decision.PENDING, b.gate("2026-12-01T10:00:06Z"));
+        // The old leader comes back: its claim write conflicts, it steps down, and it fires nothing new.
+        a.cut.set(false);
+        AtomicInteger resolved = new AtomicInteger();
+        a.elector.requestClaim(Instant.parse("2026-12-01T10:00:06Z"), resolved::incrementAndGet);
+        a.settle();
+        assertEquals(1, resolved.get());
+        assertFalse(a.elector.isLeader());
+        assertInstanceOf(Decision.Refused.class, a.gate("2026-12-01T10:00:05Z"));
+        assertInstanceOf(Decision.Refused.class, a.gate("2026-12-01T10:00:06Z"));
+    }
+
+    @Test
+    void settings_are_validated_with_the_rule_they_break() {
+        Duration s = Duration.ofSeconds(1);
+        assertEquals("LEASECRON_LEASE_DURATION must be greater than LEASECRON_RENEW_DEADLINE: 10s is not greater than 10s",
+                assertThrows(IllegalArgumentException.class, () -> new LeaseSettings("ns", "leasecron", "pod", s.multipliedBy(10),
+                        s.multipliedBy(10), s.multipliedBy(2), Duration.ZERO)).getMessage());
+        assertEquals("LEASECRON_RENEW_DEADLINE must be greater than 1.2 x LEASECRON_RETRY_PERIOD: 2s is not greater than 1.2 x 2s",
+                assertThrows(IllegalArgumentException.class, () -> new LeaseSettings("ns", "leasecron", "pod", s.multipliedBy(15),
+                        s.multipliedBy(2), s.multipliedBy(2), Duration.ZERO)).getMessage());
+        assertEquals("LEASECRON_LEASE_DURATION must be whole seconds (the Lease stores leaseDurationSeconds), got 15.5s",
+                assertThrows(IllegalArgumentException.class, () -> new LeaseSettings("ns", "leasecron", "pod", Duration.ofMillis(15500),
+                        s.multipliedBy(10), s.multipliedBy(2), Duration.ZERO)).getMessage());
+        assertEquals("the replica identity is empty; set POD_NAME (the Downward API's metadata.name)",
+                assertThrows(IllegalArgumentException.class, () -> new LeaseSettings("ns", "leasecron", " ", s.multipliedBy(15),
+                        s.multipliedBy(10), s.multipliedBy(2), Duration.ZERO)).getMessage());
+        assertEquals("LEASECRON_LEASE_NAME \"Lease_1\" is not a valid Lease name; use lower-case letters, digits, '-' and '.'",
+                assertThrows(IllegalArgumentException.class, () -> new LeaseSettings("ns", "Lease_1", "pod", s.multipliedBy(15),
+                        s.multipliedBy(10), s.multipliedBy(2), Duration.ZERO)).getMessage());
+    }
+}
