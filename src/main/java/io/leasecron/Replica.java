@@ -22,6 +22,8 @@ import io.leasecron.observe.LeaderMetrics;
 import io.leasecron.observe.RunHistory;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +61,8 @@ public final class Replica implements AutoCloseable {
         this.engine = new Engine(p.clock(), gate, p.runner(), p.dispatch(), p.identity(), p.engine(),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.history = new RunHistory(p.historyRuns());
-        ExecutionMetrics metrics = new ExecutionMetrics(p.registry());
+        ExecutionMetrics metrics = new ExecutionMetrics();
+        prometheus(p.registry()).ifPresent(r -> metrics.bindTo(r.getPrometheusRegistry()));
         engine.addListener(metrics);
         engine.addListener(history);
         engine.addListener(new ExecutionLog());
@@ -102,6 +105,17 @@ public final class Replica implements AutoCloseable {
                 .description("Jobs known to this replica").register(p.registry());
         Gauge.builder("leasecron.running.fires", engine, Engine::runningCount)
                 .description("Attempts in progress on this replica").register(p.registry());
+    }
+
+    /** The Prometheus registry the per-job series are scraped from: the registry itself or one inside a composite. */
+    private static Optional<PrometheusMeterRegistry> prometheus(MeterRegistry registry) {
+        if (registry instanceof PrometheusMeterRegistry p) {
+            return Optional.of(p);
+        }
+        if (registry instanceof CompositeMeterRegistry c) {
+            return c.getRegistries().stream().flatMap(r -> prometheus(r).stream()).findFirst();
+        }
+        return Optional.empty();
     }
 
     /** Local mode: jobs from a folder of ConfigMap manifests, one replica, always the leader. */

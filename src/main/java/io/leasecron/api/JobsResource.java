@@ -37,7 +37,7 @@ public class JobsResource {
 
     @GET
     public JobList list() {
-        return new JobList(catalogue.entries().stream().map(e -> JobViews.summary(e, engine, history)).toList(),
+        return new JobList(catalogue.read(entries -> entries.stream().map(e -> JobViews.summary(e, engine, history)).toList()),
                 catalogue.sourceProblems());
     }
 
@@ -48,20 +48,20 @@ public class JobsResource {
         if (count < 1 || count > MAX_NEXT_RUNS) {
             return ApiError.response(Response.Status.BAD_REQUEST, "count " + count + " is out of range; use 1 to " + MAX_NEXT_RUNS);
         }
-        return find(source, name).map(e -> Response.ok(JobViews.detail(e, engine, history, count)).build())
+        return find(source, name, e -> JobViews.detail(e, engine, history, count)).map(d -> Response.ok(d).build())
                 .orElseGet(() -> notFound(source, name));
     }
 
     @GET
     @Path("{source}/{name}/runs")
     public Response runs(@PathParam("source") String source, @PathParam("name") String name) {
-        return find(source, name).map(e -> Response.ok(JobViews.detail(e, engine, history, 1).recentRuns()).build())
+        return find(source, name, e -> JobViews.detail(e, engine, history, 1).recentRuns()).map(r -> Response.ok(r).build())
                 .orElseGet(() -> notFound(source, name));
     }
 
-    private java.util.Optional<JobCatalogue.Entry> find(String source, String name) {
+    private <T> java.util.Optional<T> find(String source, String name, java.util.function.Function<JobCatalogue.Entry, T> view) {
         try {
-            return catalogue.entry(new JobId(source, name));
+            return catalogue.readEntry(new JobId(source, name), view);
         } catch (IllegalArgumentException e) {
             return java.util.Optional.empty();
         }

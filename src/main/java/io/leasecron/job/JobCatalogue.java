@@ -169,6 +169,19 @@ public final class JobCatalogue {
         return out;
     }
 
+    /**
+     * Reads the catalogue and whatever its sink holds in one consistent view: the sink is only changed under this
+     * lock, so a job listed by {@code view} is scheduled in the engine for the whole call.
+     */
+    public synchronized <T> T read(java.util.function.Function<List<Entry>, T> view) {
+        return view.apply(entries());
+    }
+
+    /** One job and whatever the sink holds for it, in one consistent view (see {@link #read}). */
+    public synchronized <T> Optional<T> readEntry(JobId id, java.util.function.Function<Entry, T> view) {
+        return entry(id).map(view);
+    }
+
     public synchronized Optional<Entry> entry(JobId id) {
         return Optional.ofNullable(sources.getOrDefault(id.source(), Map.of()).get(id.name()));
     }

@@ -42,7 +42,7 @@ final class LeasecronPeer implements Peer {
             }
             return CompletableFuture.completedFuture(new RunResult.Succeeded("no-op"));
         }, dispatch, "bench", EngineSettings.DEFAULTS, () -> 0.0);
-        ExecutionMetrics metrics = new ExecutionMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        ExecutionMetrics metrics = new ExecutionMetrics().bindTo(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT).getPrometheusRegistry());
         engine.addListener(metrics);
         engine.addListener(new RunHistory(20));
         catalogue = new JobCatalogue(new JobCatalogue.Sink() {
