@@ -86,6 +86,14 @@ public interface LeasecronConfig {
         @WithConverter(DurationConverter.class)
         Duration shutdownGrace();
 
+        /** Most attempts running at once on this replica, all jobs together; 0 for no limit. */
+        @WithDefault("0")
+        int maxConcurrentRuns();
+
+        /** At that limit: {@code Wait} queues fires in slot order and runs every one; {@code Skip} skips and reports them. */
+        @WithDefault("Wait")
+        io.leasecron.engine.EngineSettings.LimitMode limitMode();
+
         /** Threads that start attempts. Actions are non-blocking, so a few threads serve many jobs. */
         @WithDefault("8")
         int dispatchThreads();

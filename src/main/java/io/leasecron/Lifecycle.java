@@ -49,7 +49,7 @@ public class Lifecycle {
                 ? LeasecronConfig.Mode.kubernetes : LeasecronConfig.Mode.local);
         this.dispatch = Executors.newFixedThreadPool(config.engine().dispatchThreads(), named("leasecron-dispatch"));
         var settings = new EngineSettings(config.engine().missedThreshold(), config.engine().backlogCap(),
-                config.engine().shutdownGrace());
+                config.engine().shutdownGrace(), config.engine().maxConcurrentRuns(), config.engine().limitMode());
         var runner = new HttpActionRunner(dispatch, "leasecron/" + config.replica());
         var parts = new Replica.Parts(config.replica(), SystemClock.INSTANCE, settings, config.history().runsPerJob(), registry,
                 runner, dispatch);

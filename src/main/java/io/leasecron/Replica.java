@@ -105,6 +105,8 @@ public final class Replica implements AutoCloseable {
                 .description("Jobs known to this replica").register(p.registry());
         Gauge.builder("leasecron.running.fires", engine, Engine::runningCount)
                 .description("Attempts in progress on this replica").register(p.registry());
+        Gauge.builder("leasecron.queued.fires", engine, Engine::queuedCount)
+                .description("Fires waiting for this replica's concurrency limit").register(p.registry());
     }
 
     /** The Prometheus registry the per-job series are scraped from: the registry itself or one inside a composite. */

@@ -92,6 +92,12 @@ public final class Engine {
     private Recovery recovery;
     /** Attempts admitted whose action has not been started yet; progress is reported when none are left. */
     private final AtomicInteger starting = new AtomicInteger();
+    /** The concurrency limit: permits in use and the runs waiting for one, in slot order. */
+    private final Object limitLock = new Object();
+    private int permitsInUse;
+    private final PriorityQueue<Run> queued = new PriorityQueue<>(Comparator.comparing((Run r) -> r.slot).thenComparingLong(r -> r.seq));
+    /** The earliest slot that was counted as handled, then queued and never started: progress stops before it. */
+    private volatile Instant openFloor;
     private volatile Instant handledThrough;
     private Instant reportedThrough;
     /** Attempts in progress. Admission and release do not take the engine lock: workers never wait for the timer. */
@@ -223,6 +229,13 @@ public final class Engine {
     }
 
     /** Attempts in progress on this replica. */
+    /** Fires waiting for the replica's concurrency limit. */
+    public int queuedCount() {
+        synchronized (limitLock) {
+            return queued.size();
+        }
+    }
+
     public int runningCount() {
         return running.get();
     }
@@ -381,6 +394,10 @@ public final class Engine {
         Instant through = handledThrough;
         if (through == null || starting.get() > 0) {
             return;
+        }
+        Instant floor = openFloor;
+        if (floor != null && !through.isBefore(floor)) {
+            through = floor.minusNanos(1); // a slot that was queued and then not started is still open
         }
         synchronized (starting) {
             if (reportedThrough != null && !through.isAfter(reportedThrough)) {
@@ -659,7 +676,7 @@ public final class Engine {
                 }
             }
             if (replaced != null) {
-                admit(run);
+                hold(run);
             }
         }
         if (replaced == null) {
@@ -670,7 +687,7 @@ public final class Engine {
         for (Run old : replaced) {
             finish(old, null, "cancelled: replaced by slot " + slot + " (concurrencyPolicy Replace)", false, now);
         }
-        dispatch(run);
+        launch(run, now);
         return Outcome.HANDLED;
     }
 
@@ -690,25 +707,118 @@ public final class Engine {
             return;
         }
         synchronized (run.reg) {
-            admit(run);
+            hold(run);
         }
-        dispatch(run);
+        launch(run, now);
     }
 
     /**
-     * Holding the registration's monitor: the run counts as running from now on (Forbid sees it) and gets its
-     * deadline. Only the timer thread admits, and it recomputes its next wake after every tick, so no signal.
+     * Holding the registration's monitor: the run belongs to its job from now on (Forbid sees it) and counts as
+     * not yet started for progress.
      */
-    private void admit(Run run) {
+    private void hold(Run run) {
         if (run.reg.runs == null) {
             run.reg.runs = new HashSet<>(2);
         }
         run.reg.runs.add(run);
-        running.incrementAndGet();
         starting.incrementAndGet();
-        run.deadline = run.admitted.plus(run.spec.timeout());
         run.seq = sequence.incrementAndGet();
+    }
+
+    /** Undoes {@link #hold} for a run that will not start. */
+    private void unhold(Run run) {
+        synchronized (run.reg) {
+            if (run.reg.runs != null) {
+                run.reg.runs.remove(run);
+            }
+        }
+        started();
+    }
+
+    /**
+     * Starts a held run, or, at the replica's concurrency limit, queues it ({@code Wait}: in slot order, every one
+     * of them eventually runs) or skips it ({@code Skip}). The timeout counts from the start, not from the queue.
+     */
+    private void launch(Run run, Instant now) {
+        if (settings.maxConcurrentRuns() > 0) {
+            synchronized (limitLock) {
+                if (permitsInUse < settings.maxConcurrentRuns()) {
+                    permitsInUse++;
+                    run.permit = true;
+                } else if (settings.limitMode() == EngineSettings.LimitMode.Wait) {
+                    run.queuedAt = now;
+                    queued.add(run);
+                    return;
+                }
+            }
+            if (!run.permit) {
+                unhold(run);
+                publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.LIMIT, settings.maxConcurrentRuns()
+                        + " runs already in progress on this replica (limit mode Skip)"));
+                return;
+            }
+        }
+        activate(run, now);
+        dispatch(run);
+    }
+
+    /** The run is in progress from now on and gets its deadline. */
+    private void activate(Run run, Instant now) {
+        run.active = true;
+        running.incrementAndGet();
+        run.deadline = now.plus(run.spec.timeout());
         deadlines.add(run);
+    }
+
+    /** A run ended and gives its permit to the earliest queued run that may still start, or back. */
+    private void passPermit() {
+        while (true) {
+            Run next;
+            synchronized (limitLock) {
+                next = queued.poll();
+                if (next == null) {
+                    permitsInUse--;
+                    return;
+                }
+                next.permit = true;
+            }
+            Instant now = clock.now();
+            String refusal = stillStartable(next, now);
+            if (refusal == null) {
+                activate(next, now);
+                dispatch(next);
+                return;
+            }
+            abandon(next, refusal.startsWith("shutting") ? SkipReason.SHUTTING_DOWN : refusal.startsWith("waited")
+                    ? SkipReason.DEADLINE_EXCEEDED : SkipReason.NOT_LEADER, refusal);
+        }
+    }
+
+    /** Why a queued run may no longer start, or null. */
+    private String stillStartable(Run run, Instant now) {
+        if (stopping) {
+            return "shutting down while queued for the concurrency limit";
+        }
+        if (run.reg.removed) {
+            return "not leader: the job was deleted while queued";
+        }
+        Optional<Duration> deadline = run.spec.startingDeadline();
+        if (deadline.isPresent() && Duration.between(run.slot, now).compareTo(deadline.get()) > 0) {
+            return "waited for the concurrency limit until " + Duration.between(run.slot, now).toMillis()
+                    + " ms late, past startingDeadlineSeconds " + deadline.get().toSeconds();
+        }
+        Decision d = gate.authorise(run.slot);
+        boolean sameTerm = d instanceof Decision.Fire f && f.term() == run.term || d instanceof Decision.Uncertain u && u.term() == run.term;
+        return sameTerm ? null : "not leader: lease term " + run.term + " is no longer held";
+    }
+
+    /** A queued run that will not start: reported, and kept open for a successor (not counted as progress). */
+    private void abandon(Run run, SkipReason reason, String detail) {
+        synchronized (limitLock) {
+            openFloor = openFloor == null || run.slot.isBefore(openFloor) ? run.slot : openFloor;
+        }
+        publish(new SkippedExecution(run.spec.id(), run.slot, reason, detail));
+        unhold(run);
     }
 
     private void dispatch(Run run) {
@@ -757,7 +867,7 @@ public final class Engine {
         }
         run.future = future;
         publish(new FiredExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, started,
-                Duration.between(run.due, started)));
+                Duration.between(run.due, started), run.queuedAt == null ? Duration.ZERO : Duration.between(run.queuedAt, started)));
         if (run.finished.get()) {
             future.cancel(true);
             return;
@@ -833,7 +943,19 @@ public final class Engine {
                 run.reg.runs.remove(run);
             }
         }
+        if (!run.active) {
+            // Still queued for the concurrency limit (a Replace, or a shutdown): it never started.
+            synchronized (limitLock) {
+                queued.remove(run);
+            }
+            started();
+            return false;
+        }
         deadlines.remove(run);
+        if (run.permit) {
+            run.permit = false;
+            passPermit();
+        }
         boolean drainedNow = running.decrementAndGet() == 0 && stopping;
         boolean retry = retryable && !stopping && !run.reg.removed && run.attempt < run.spec.retry().attempts();
         if (retry || drainedNow) {
@@ -928,6 +1050,14 @@ public final class Engine {
             wake.signalAll();
         } finally {
             lock.unlock();
+        }
+        List<Run> waiting;
+        synchronized (limitLock) {
+            waiting = new ArrayList<>(queued);
+            queued.clear();
+        }
+        for (Run r : waiting) {
+            abandon(r, SkipReason.SHUTTING_DOWN, "shutting down while queued for the concurrency limit");
         }
         long deadline = System.nanoTime() + max.toNanos(); // a real-time wait, like shutdown's
         while (starting.get() > 0 && System.nanoTime() < deadline) {
@@ -1085,6 +1215,12 @@ public final class Engine {
         final AtomicBoolean finished = new AtomicBoolean();
         Instant deadline;
         long seq;
+        /** Holds one of the replica's concurrency permits (only with a limit). */
+        boolean permit;
+        /** When it was queued for the concurrency limit; null if it never waited. */
+        Instant queuedAt;
+        /** Started (or about to be): in progress, with a deadline. */
+        volatile boolean active;
         volatile Instant started;
         volatile CompletableFuture<RunResult> future;
         volatile Thread thread;

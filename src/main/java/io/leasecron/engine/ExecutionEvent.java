@@ -14,9 +14,12 @@ public sealed interface ExecutionEvent {
     /** The scheduled time of the slot. */
     Instant slot();
 
-    /** An attempt was started. {@code lateness} = start time - scheduled time (retries: - retry due time). */
+    /**
+     * An attempt was started. {@code lateness} = start time - scheduled time (retries: - retry due time);
+     * {@code queued}: the part of it spent waiting for the replica's concurrency limit.
+     */
     record FiredExecution(JobId job, Instant slot, int attempt, long term, String replica, Instant firedAt,
-            Duration lateness) implements ExecutionEvent {
+            Duration lateness, Duration queued) implements ExecutionEvent {
     }
 
     /**

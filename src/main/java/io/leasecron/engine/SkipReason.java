@@ -10,6 +10,8 @@ public enum SkipReason {
     PREVIOUS_LEADER,
     /** {@code concurrencyPolicy: Forbid} and the previous run is still going. */
     CONCURRENCY,
+    /** The replica's limit on concurrent runs was reached (limit mode {@code Skip}). */
+    LIMIT,
     /** The job is suspended. */
     SUSPENDED,
     /** The slot was missed (outage, pause) and {@code catchUp} did not select it. */

@@ -19,7 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <li>{@code leasecron_skipped_fires_total{job,reason}}: due slots not started, by {@code SkipReason};</li>
  * <li>{@code leasecron_uncertain_slots_total{job}}: slots a crashed leader may or may not have started;</li>
  * <li>{@code leasecron_fire_lateness_seconds{job}}: start time minus scheduled time, histogram;</li>
- * <li>{@code leasecron_run_duration_seconds{job,outcome}}: attempt duration, histogram.</li>
+ * <li>{@code leasecron_run_duration_seconds{job,outcome}}: attempt duration, histogram;</li>
+ * <li>{@code leasecron_queue_wait_seconds}: for fires that waited for the replica's concurrency limit, how long,
+ * histogram (all jobs together).</li>
  * </ul>
  * A Prometheus collector over a few compact counters per job, read at scrape time, rather than one Micrometer
  * meter per series: those cost about 1.4 KB each and are created under a registry-wide lock, which would make
@@ -33,6 +35,7 @@ public final class ExecutionMetrics extends Collector implements ExecutionListen
     private static final SkipReason[] REASONS = SkipReason.values();
 
     private final Map<JobId, JobStats> byJob = new ConcurrentHashMap<>();
+    private final Histogram queueWait = new Histogram(LATENESS_BUCKETS.length);
 
     /** Registers the collector, so the series appear on the registry's scrape (Quarkus serves it on /q/metrics). */
     public ExecutionMetrics bindTo(CollectorRegistry registry) {
@@ -87,6 +90,11 @@ public final class ExecutionMetrics extends Collector implements ExecutionListen
         synchronized (s) {
             if (event instanceof ExecutionEvent.FiredExecution e) {
                 s.lateness.record(LATENESS_BUCKETS, e.lateness().isNegative() ? Duration.ZERO : e.lateness());
+                if (!e.queued().isZero()) {
+                    synchronized (queueWait) {
+                        queueWait.record(LATENESS_BUCKETS, e.queued());
+                    }
+                }
             } else if (event instanceof ExecutionEvent.SkippedExecution e) {
                 if (s.skipped == null) {
                     s.skipped = new long[REASONS.length];
@@ -151,7 +159,13 @@ public final class ExecutionMetrics extends Collector implements ExecutionListen
                 histogram(lateness, "leasecron_fire_lateness_seconds", List.of("job"), job, LATENESS_BUCKETS, s.lateness);
             }
         }
+        List<MetricFamilySamples.Sample> waits = new ArrayList<>();
+        synchronized (queueWait) {
+            histogram(waits, "leasecron_queue_wait_seconds", List.of(), List.of(), LATENESS_BUCKETS, queueWait);
+        }
         return List.of(
+                new MetricFamilySamples("leasecron_queue_wait_seconds", Type.HISTOGRAM,
+                        "Time fires waited for the replica's concurrency limit", waits),
                 new MetricFamilySamples("leasecron_fires", Type.COUNTER, "Finished attempts by outcome", fires),
                 new MetricFamilySamples("leasecron_skipped_fires", Type.COUNTER, "Due slots that were not started, by reason", skipped),
                 new MetricFamilySamples("leasecron_uncertain_slots", Type.COUNTER,

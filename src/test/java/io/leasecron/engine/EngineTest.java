@@ -57,7 +57,11 @@ class EngineTest {
     Engine engine = newEngine(Runnable::run);
 
     Engine newEngine(java.util.concurrent.Executor dispatch) {
-        Engine e = new Engine(clock, gate, runner, dispatch, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        return newEngine(dispatch, EngineSettings.DEFAULTS);
+    }
+
+    Engine newEngine(java.util.concurrent.Executor dispatch, EngineSettings settings) {
+        Engine e = new Engine(clock, gate, runner, dispatch, "replica-a", settings, () -> 0.0);
         e.addListener(events);
         return e;
     }
@@ -430,5 +434,91 @@ class EngineTest {
         at("PT1H");
         assertEquals(1000, fires.size());
         assertEquals(1000, fires.stream().map(f -> f.spec().id()).distinct().count());
+    }
+
+    // ---------------------------------------------------------------- the replica's concurrency limit
+
+    /** Each job's run stays open until the test completes it. */
+    Map<String, CompletableFuture<RunResult>> holdRuns(String... jobs) {
+        Map<String, CompletableFuture<RunResult>> open = new ConcurrentHashMap<>();
+        for (String j : jobs) {
+            actions.put(j, f -> open.computeIfAbsent(j + "@" + f.slot(), k -> new CompletableFuture<>()));
+        }
+        return open;
+    }
+
+    @Test
+    void at_the_limit_wait_mode_runs_every_queued_fire_in_slot_order() {
+        engine = newEngine(Runnable::run, EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Wait));
+        var open = holdRuns("a/one", "a/two", "a/three");
+        engine.upsert(Jobs.every("a/one", "@every 10s"));
+        engine.upsert(Jobs.every("a/two", "@every 20s"));
+        engine.upsert(Jobs.every("a/three", "@every 30s"));
+        at("PT10S");
+        at("PT20S");
+        at("PT30S");
+        assertEquals(List.of("a/one@" + t("PT10S")), fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList());
+        assertEquals(4, engine.queuedCount(), "one@20, two@20, one@30, two@... in slot order");
+        open.get("a/one@" + t("PT10S")).complete(new RunResult.Succeeded("ok"));
+        open.get(fires.get(1).spec().id() + "@" + fires.get(1).slot()).complete(new RunResult.Succeeded("ok"));
+        open.get(fires.get(2).spec().id() + "@" + fires.get(2).slot()).complete(new RunResult.Succeeded("ok"));
+        open.get(fires.get(3).spec().id() + "@" + fires.get(3).slot()).complete(new RunResult.Succeeded("ok"));
+        assertEquals(List.of(t("PT10S"), t("PT20S"), t("PT20S"), t("PT30S"), t("PT30S")), fires.stream().map(Fire::slot).toList(),
+                "every queued fire ran, oldest slot first");
+        List<FiredExecution> fired = events.of(FiredExecution.class);
+        assertEquals(Duration.ZERO, fired.get(0).queued());
+        assertEquals(Duration.ofSeconds(10), fired.get(1).queued(), "waited from 20 s to 30 s");
+        assertEquals(0, events.of(SkippedExecution.class).size());
+    }
+
+    /** gocron#691: a one-time job never ran under a wait-mode limit. Here it waits its turn and runs. */
+    @Test
+    void a_one_time_job_under_a_limit_of_one_in_wait_mode_runs_when_the_permit_frees() {
+        engine = newEngine(Runnable::run, EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Wait));
+        var open = holdRuns("a/long");
+        engine.upsert(Jobs.every("a/long", "@every 1h"));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T01:00:30Z\nhttp: {url: http://127.0.0.1:9/x}"));
+        at("PT1H");
+        at("PT1H30S");
+        assertEquals(List.of("a/long"), fires.stream().map(f -> f.spec().id().toString()).toList());
+        clock.set(t("PT1H5M"));
+        open.get("a/long@" + t("PT1H")).complete(new RunResult.Succeeded("ok"));
+        assertEquals(List.of("a/long", "a/once"), fires.stream().map(f -> f.spec().id().toString()).toList());
+        assertEquals(Duration.ofSeconds(270), events.of(FiredExecution.class).get(1).queued());
+        at("PT3H");
+        assertEquals(1, fires.stream().filter(f -> f.spec().id().toString().equals("a/once")).count(), "and never again");
+    }
+
+    @Test
+    void at_the_limit_skip_mode_skips_and_says_why() {
+        engine = newEngine(Runnable::run, EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Skip));
+        holdRuns("a/one");
+        engine.upsert(Jobs.every("a/one", "@every 10s"));
+        engine.upsert(Jobs.every("a/two", "@every 10s"));
+        at("PT10S");
+        assertEquals(1, fires.size());
+        SkippedExecution skip = events.of(SkippedExecution.class).get(0);
+        assertEquals(SkipReason.LIMIT, skip.reason());
+        assertEquals("1 runs already in progress on this replica (limit mode Skip)", skip.detail());
+    }
+
+    @Test
+    void a_queued_fire_past_its_starting_deadline_is_skipped_and_the_timeout_counts_from_the_start() {
+        engine = newEngine(Runnable::run, EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Wait));
+        var open = holdRuns("a/long", "a/strict", "a/patient");
+        engine.upsert(Jobs.every("a/long", "@every 1h"));
+        engine.upsert(Jobs.every("a/strict", "@every 1h", "startingDeadlineSeconds: 60"));
+        engine.upsert(Jobs.every("a/patient", "@every 1h", "timeout: 30s"));
+        at("PT1H");
+        clock.set(t("PT1H2M"));
+        open.get("a/long@" + t("PT1H")).complete(new RunResult.Succeeded("ok"));
+        assertEquals(List.of("a/long", "a/patient"), fires.stream().map(f -> f.spec().id().toString()).toList());
+        SkippedExecution skip = events.of(SkippedExecution.class).get(0);
+        assertEquals(SkipReason.DEADLINE_EXCEEDED, skip.reason());
+        assertEquals("waited for the concurrency limit until 120000 ms late, past startingDeadlineSeconds 60", skip.detail());
+        at("PT1H2M29S");
+        assertEquals(0, events.of(TimedOutExecution.class).size(), "2 minutes queued do not count against a 30 s timeout");
+        at("PT1H2M30S");
+        assertEquals(1, events.of(TimedOutExecution.class).size());
     }
 }
