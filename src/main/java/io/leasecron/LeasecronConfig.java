@@ -33,6 +33,18 @@ public interface LeasecronConfig {
     /** Engine tuning. */
     EngineConfig engine();
 
+    /** Shell actions. */
+    ShellConfig shell();
+
+    interface ShellConfig {
+        /**
+         * Whether jobs may run programs on the replica's host ({@code shell} actions, LEASECRON_SHELL_ENABLED). Off by
+         * default: with it on, anyone who may edit a job ConfigMap may run commands as the service.
+         */
+        @WithDefault("false")
+        boolean enabled();
+    }
+
     /** Run history kept in memory per job. */
     HistoryConfig history();
 

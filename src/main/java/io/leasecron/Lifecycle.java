@@ -8,7 +8,11 @@ import io.leasecron.engine.Clock;
 import io.leasecron.engine.Engine;
 import io.leasecron.engine.EngineSettings;
 import io.leasecron.engine.SystemClock;
+import io.leasecron.execution.ActionRunners;
 import io.leasecron.execution.HttpActionRunner;
+import io.leasecron.execution.KubernetesJobRunner;
+import io.leasecron.execution.ShellActionRunner;
+import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.leader.LeaderStatus;
 import io.leasecron.leader.LeaseSettings;
@@ -42,6 +46,7 @@ public class Lifecycle {
     private final ExecutorService dispatch;
     private final Replica replica;
     private final KubernetesClient client;
+    private KubernetesJobRunner jobRunner;
 
     public Lifecycle(LeasecronConfig config, MeterRegistry registry, Instance<KubernetesClient> quarkusClient) {
         this.config = config;
@@ -50,9 +55,15 @@ public class Lifecycle {
         this.dispatch = Executors.newFixedThreadPool(config.engine().dispatchThreads(), named("leasecron-dispatch"));
         var settings = new EngineSettings(config.engine().missedThreshold(), config.engine().backlogCap(),
                 config.engine().shutdownGrace(), config.engine().maxConcurrentRuns(), config.engine().limitMode());
-        var runner = new HttpActionRunner(dispatch, "leasecron/" + config.replica());
+        String userAgent = "leasecron/" + config.replica();
+        boolean shell = config.shell().enabled();
+        Replica.Runners runners = (secrets, k8s, namespace) -> {
+            jobRunner = k8s == null ? null : new KubernetesJobRunner(k8s, namespace);
+            return new ActionRunners(new HttpActionRunner(dispatch, userAgent, secrets), shell ? new ShellActionRunner(secrets) : null,
+                    jobRunner);
+        };
         var parts = new Replica.Parts(config.replica(), SystemClock.INSTANCE, settings, config.history().runsPerJob(), registry,
-                runner, dispatch);
+                runners, dispatch, new JobSpecParser.Options(shell));
         if (mode == LeasecronConfig.Mode.kubernetes) {
             KubernetesClient base = quarkusClient.get();
             String namespace = config.namespace().filter(n -> !n.isBlank()).orElseGet(() ->
@@ -101,6 +112,9 @@ public class Lifecycle {
     void onStop(@Observes ShutdownEvent event) {
         int cancelled = replica.shutdown(config.engine().shutdownGrace());
         dispatch.shutdownNow();
+        if (jobRunner != null) {
+            jobRunner.close();
+        }
         if (client != null) {
             client.close();
         }

@@ -6,7 +6,10 @@ import io.leasecron.engine.Engine;
 import io.leasecron.engine.EngineSettings;
 import io.leasecron.engine.LeaderGate;
 import io.leasecron.execution.ActionRunner;
+import io.leasecron.execution.KubernetesSecrets;
 import io.leasecron.job.ConfigMapJobSource;
+import io.leasecron.job.JobSpecParser;
+import io.leasecron.job.SecretResolver;
 import io.leasecron.job.DirectoryJobSource;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
@@ -48,9 +51,20 @@ public final class Replica implements AutoCloseable {
     private final ConfigMapJobSource configMaps;
     private final KubernetesEvents events;
 
-    /** What both modes share. */
+    /**
+     * What both modes share.
+     *
+     * @param runners builds the actions' runner once the replica knows where Secrets come from (and, in Kubernetes
+     *        mode, its client and namespace; null in local mode)
+     */
     public record Parts(String identity, Clock clock, EngineSettings engine, int historyRuns, MeterRegistry registry,
-            ActionRunner runner, Executor dispatch) {
+            Runners runners, Executor dispatch, JobSpecParser.Options options) {
+    }
+
+    /** Builds the runner of every action kind. */
+    @FunctionalInterface
+    public interface Runners {
+        ActionRunner create(SecretResolver secrets, KubernetesClient client, String namespace);
     }
 
     private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client, String namespace) {
@@ -58,7 +72,9 @@ public final class Replica implements AutoCloseable {
         this.clock = p.clock();
         this.gate = gate;
         this.elector = elector;
-        this.engine = new Engine(p.clock(), gate, p.runner(), p.dispatch(), p.identity(), p.engine(),
+        this.directory = client == null ? new DirectoryJobSource(jobsDir, null) : null;
+        SecretResolver secrets = client != null ? new KubernetesSecrets(client, namespace, p.clock()) : directory.secrets();
+        this.engine = new Engine(p.clock(), gate, p.runners().create(secrets, client, namespace), p.dispatch(), p.identity(), p.engine(),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.history = new RunHistory(p.historyRuns());
         ExecutionMetrics metrics = new ExecutionMetrics();
@@ -79,9 +95,11 @@ public final class Replica implements AutoCloseable {
                 history.forget(id);
                 metrics.forget(id);
             }
-        });
+        }, p.options());
+        if (directory != null) {
+            directory.attach(catalogue);
+        }
         if (client != null) {
-            this.directory = null;
             this.configMaps = new ConfigMapJobSource(client, namespace, catalogue);
             this.events = new KubernetesEvents(client, namespace, p.identity(), p.clock(), elector::isLeader, configMaps::ref);
             engine.addListener(events);
@@ -95,7 +113,6 @@ public final class Replica implements AutoCloseable {
             });
             new LeaderMetrics(elector).bindTo(p.registry());
         } else {
-            this.directory = new DirectoryJobSource(jobsDir, catalogue);
             this.configMaps = null;
             this.events = null;
         }

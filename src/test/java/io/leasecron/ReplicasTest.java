@@ -102,10 +102,10 @@ class ReplicasTest {
             });
             toClose.add(proxy);
             toClose.add(client);
-            var parts = new Replica.Parts(identity, clock, EngineSettings.DEFAULTS, 20, new SimpleMeterRegistry(), fire -> {
+            var parts = new Replica.Parts(identity, clock, EngineSettings.DEFAULTS, 20, new SimpleMeterRegistry(), (s, c, n) -> fire -> {
                 fired.add(new Fired(fire.spec().id(), fire.slot(), fire.idempotencyKey(), fire.replica(), fire.term(), ReplicasTest.this.now));
                 return CompletableFuture.completedFuture(new RunResult.Succeeded("recorded"));
-            }, Runnable::run);
+            }, Runnable::run, io.leasecron.job.JobSpecParser.Options.DEFAULT);
             this.replica = Replica.kubernetes(parts, client, new LeaseSettings("test", "leasecron", identity, TIMINGS.lease(),
                     TIMINGS.renewDeadline(), TIMINGS.retry(), Duration.ZERO));
             replica.engine().addListener(e -> {
@@ -390,6 +390,37 @@ class ReplicasTest {
             assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
             Thread.sleep(5); // the informers deliver on their own threads
         }
+    }
+
+    /** A one-time job fires once cluster-wide and never again, through a crash, a rolling restart and new replicas. */
+    @Test
+    void a_one_time_job_fires_once_across_kills_restarts_and_leadership_changes() throws Exception {
+        try (KubernetesClient admin = api.client("test-admin")) {
+            admin.configMaps().inNamespace("test").resource(jobs("once", Map.of("migrate",
+                    "runAt: 2026-12-01T10:00:05Z\nhttp: {url: \"http://127.0.0.1:9/migrate\"}\n"))).create();
+        }
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            nodes.add(new Node("pod-" + i + "-0", Duration.ZERO));
+        }
+        run(nodes, Duration.ofSeconds(8));
+        assertEquals(1, fired.size(), "fired at its time");
+        for (int round = 0; round < 4; round++) {
+            Node leader = leader(nodes);
+            nodes.remove(leader);
+            if (round % 2 == 0) {
+                leader.alive = false;
+                leader.replica.close();
+                leader.proxy.cut();
+            } else {
+                leader.replica.shutdown(Duration.ofSeconds(1));
+            }
+            run(nodes, Duration.ofSeconds(5));
+            nodes.add(new Node(next(leader.identity), Duration.ZERO));
+            run(nodes, Duration.ofSeconds(5));
+        }
+        assertEquals(1, fired.size(), "and never again: " + fired);
+        assertEquals(Instant.parse("2026-12-01T10:00:05Z"), fired.get(0).slot());
     }
 
     private String next(String identity) {

@@ -5,6 +5,9 @@ import io.leasecron.execution.HttpActionRunner;
 import io.leasecron.job.HttpAction;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobSpec;
+import io.leasecron.job.KubernetesJobAction;
+import io.leasecron.job.SecretRef;
+import io.leasecron.job.ShellAction;
 import io.leasecron.observe.RunHistory;
 import io.leasecron.schedule.ClockChange;
 import io.leasecron.schedule.DstPolicy;
@@ -99,16 +102,41 @@ final class JobViews {
             Map<String, Object> http = new LinkedHashMap<>();
             http.put("url", h.url().toString());
             http.put("method", h.method());
-            if (!h.headers().isEmpty()) {
-                http.put("headers", h.headers());
+            if (!h.headers().isEmpty() || !h.secretHeaders().isEmpty()) {
+                Map<String, Object> headers = new LinkedHashMap<>(h.headers());
+                h.secretHeaders().forEach((k, v) -> headers.put(k, secret(v)));
+                http.put("headers", headers);
             }
             if (h.body() != null) {
                 http.put("body", h.body());
             }
             http.put("expectStatus", h.expectStatus().toString());
             m.put("http", http);
+        } else if (s.action() instanceof ShellAction sh) {
+            Map<String, Object> shell = new LinkedHashMap<>();
+            shell.put("command", sh.command());
+            if (!sh.env().isEmpty() || !sh.secretEnv().isEmpty()) {
+                Map<String, Object> env = new LinkedHashMap<>(sh.env());
+                sh.secretEnv().forEach((k, v) -> env.put(k, secret(v)));
+                shell.put("env", env);
+            }
+            if (sh.workingDir() != null) {
+                shell.put("workingDir", sh.workingDir());
+            }
+            m.put("shell", shell);
+        } else if (s.action() instanceof KubernetesJobAction k) {
+            Map<String, Object> job = new LinkedHashMap<>();
+            job.put("template", k.template());
+            job.put("successfulJobsHistoryLimit", k.successfulJobsHistoryLimit());
+            job.put("failedJobsHistoryLimit", k.failedJobsHistoryLimit());
+            m.put("kubernetesJob", job);
         }
         return m;
+    }
+
+    /** A Secret reference as written in the spec: never the value. */
+    private static Map<String, Object> secret(SecretRef r) {
+        return Map.of("valueFrom", Map.of("secretKeyRef", Map.of("name", r.name(), "key", r.key())));
     }
 
     static boolean moved(Occurrence o) {

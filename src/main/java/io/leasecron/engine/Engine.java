@@ -914,10 +914,12 @@ public final class Engine {
         if (result == null) {
             cancel(run);
         }
-        boolean failed = !(result instanceof RunResult.Succeeded);
+        boolean failed = !(result instanceof RunResult.Succeeded) && !(result instanceof RunResult.Skipped);
         boolean willRetry = release(run, failed && mayRetry, now);
         Duration duration = Duration.between(run.startedOr(now), now);
-        if (result instanceof RunResult.Succeeded s) {
+        if (result instanceof RunResult.Skipped k) {
+            publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.CONCURRENCY, k.detail()));
+        } else if (result instanceof RunResult.Succeeded s) {
             publish(new SucceededExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, duration, s.detail()));
         } else {
             String why = result != null ? result.detail() : error;

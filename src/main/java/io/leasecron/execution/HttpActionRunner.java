@@ -1,5 +1,7 @@
 package io.leasecron.execution;
 
+import io.leasecron.job.SecretResolver;
+
 import io.leasecron.job.HttpAction;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,8 +30,14 @@ public final class HttpActionRunner implements ActionRunner {
     /** Built on a thread of its own: loading the TLS trust store takes a quarter second, off the startup path. */
     private final CompletableFuture<HttpClient> client;
     private final String userAgent;
+    private final SecretResolver secrets;
 
     public HttpActionRunner(Executor executor, String userAgent) {
+        this(executor, userAgent, SecretResolver.none("no Secrets are available"));
+    }
+
+    public HttpActionRunner(Executor executor, String userAgent, SecretResolver secrets) {
+        this.secrets = secrets;
         this.client = new CompletableFuture<>();
         Thread init = new Thread(() -> {
             try {
@@ -56,6 +64,20 @@ public final class HttpActionRunner implements ActionRunner {
                         ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(http.body()));
         http.headers().forEach(request::header);
+        java.util.List<String> secretValues = new java.util.ArrayList<>();
+        for (var h : http.secretHeaders().entrySet()) {
+            try {
+                String value = secrets.value(h.getValue());
+                if (value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
+                    return CompletableFuture.completedFuture(new RunResult.Failed("header " + h.getKey() + ": the value of "
+                            + h.getValue() + " contains a line break; header values are one line"));
+                }
+                request.header(h.getKey(), value);
+                secretValues.add(value);
+            } catch (SecretResolver.SecretUnavailableException e) {
+                return CompletableFuture.completedFuture(new RunResult.Failed("header " + h.getKey() + ": " + e.getMessage()));
+            }
+        }
         request.setHeader("User-Agent", userAgent)
                 .setHeader("Leasecron-Job", fire.spec().id().toString())
                 .setHeader("Leasecron-Scheduled-Time", SCHEDULED_TIME.format(fire.slot()))
@@ -79,7 +101,8 @@ public final class HttpActionRunner implements ActionRunner {
             }
             int status = response.statusCode();
             result.complete(http.expectStatus().matches(status) ? new RunResult.Succeeded("HTTP " + status)
-                    : new RunResult.Failed("HTTP " + status + ", expected " + http.expectStatus() + excerpt(response.body())));
+                    : new RunResult.Failed("HTTP " + status + ", expected " + http.expectStatus()
+                            + excerpt(Redaction.redact(response.body() == null ? "" : response.body(), secretValues))));
         });
         // Cancelling the result (timeout, Replace) must abort the request itself, not only stop waiting for it.
         result.whenComplete((r, e) -> {

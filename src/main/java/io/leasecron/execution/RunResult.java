@@ -9,4 +9,11 @@ public sealed interface RunResult {
 
     record Failed(String detail) implements RunResult {
     }
+
+    /**
+     * The action declined to start, for a reason that concerns the job's own runs (a Kubernetes Job of an earlier
+     * slot still running under {@code concurrencyPolicy: Forbid}): reported as skipped, never retried.
+     */
+    record Skipped(String detail) implements RunResult {
+    }
 }

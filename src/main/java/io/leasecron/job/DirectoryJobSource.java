@@ -26,6 +26,9 @@ import org.jboss.logging.Logger;
  * ({@code *.yaml}, {@code *.yml}, several documents per file allowed). Only ConfigMaps labelled
  * {@code leasecron.io/jobs: "true"} are read, as in a cluster. The folder is watched and rescanned on change;
  * {@link #rescan()} applies the folder synchronously, so a caller that edits a file and rescans reads its edit.
+ *
+ * <p>Secret manifests in the folder ({@code kind: Secret}, {@code data} in base64 or {@code stringData}) answer the
+ * jobs' {@code valueFrom.secretKeyRef}, as Secrets of the namespace would in a cluster.
  */
 public final class DirectoryJobSource implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DirectoryJobSource.class);
@@ -33,16 +36,22 @@ public final class DirectoryJobSource implements AutoCloseable {
     private static final YAMLMapper YAML = new YAMLMapper();
 
     private final Path directory;
-    private final JobCatalogue catalogue;
+    private JobCatalogue catalogue;
     private final Set<String> known = new HashSet<>();
     /** The ConfigMaps each file held at its last successful read. */
     private final Map<Path, Set<String>> heldBy = new HashMap<>();
     private volatile boolean loaded;
+    private volatile Map<String, Map<String, String>> secrets = Map.of();
     private WatchService watcher;
     private Thread thread;
 
     public DirectoryJobSource(Path directory, JobCatalogue catalogue) {
         this.directory = directory;
+        this.catalogue = catalogue;
+    }
+
+    /** Sets the catalogue the folder feeds, for a source made before its catalogue (its Secrets feed the runners). */
+    public void attach(JobCatalogue catalogue) {
         this.catalogue = catalogue;
     }
 
@@ -92,6 +101,7 @@ public final class DirectoryJobSource implements AutoCloseable {
         Map<String, Path> origin = new HashMap<>();
         Set<String> unreadable = new HashSet<>();
         Map<String, String> problems = new java.util.TreeMap<>();
+        Map<String, Map<String, String>> foundSecrets = new HashMap<>();
         List<Path> files;
         try (Stream<Path> s = Files.list(directory)) {
             files = s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
@@ -101,8 +111,9 @@ public final class DirectoryJobSource implements AutoCloseable {
         }
         heldBy.keySet().retainAll(files);
         for (Path file : files) {
-            readFile(file, found, origin, unreadable, problems);
+            readFile(file, found, origin, unreadable, problems, foundSecrets);
         }
+        secrets = Map.copyOf(foundSecrets);
         for (Map.Entry<String, Map<String, String>> e : found.entrySet()) {
             catalogue.apply(e.getKey(), e.getValue());
         }
@@ -120,12 +131,16 @@ public final class DirectoryJobSource implements AutoCloseable {
     }
 
     private void readFile(Path file, Map<String, Map<String, String>> found, Map<String, Path> origin, Set<String> unreadable,
-            Map<String, String> problems) {
+            Map<String, String> problems, Map<String, Map<String, String>> foundSecrets) {
         String fileName = file.getFileName().toString();
         Map<String, Map<String, String>> mine = new LinkedHashMap<>();
         try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
             while (docs.hasNext()) {
                 JsonNode doc = docs.next();
+                if (doc != null && "Secret".equals(doc.path("kind").asText())) {
+                    secret(doc, fileName, problems, foundSecrets);
+                    continue;
+                }
                 if (doc == null || doc.isNull() || doc.isMissingNode() || !"ConfigMap".equals(doc.path("kind").asText())) {
                     continue;
                 }
@@ -166,6 +181,39 @@ public final class DirectoryJobSource implements AutoCloseable {
             found.put(name, data);
         });
         heldBy.put(file, new HashSet<>(mine.keySet()));
+    }
+
+    private static void secret(JsonNode doc, String fileName, Map<String, String> problems, Map<String, Map<String, String>> out) {
+        String name = doc.path("metadata").path("name").asText("");
+        Map<String, String> values = new HashMap<>();
+        try {
+            doc.path("data").fields().forEachRemaining(f -> values.put(f.getKey(),
+                    new String(java.util.Base64.getDecoder().decode(f.getValue().asText().trim()), java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (IllegalArgumentException e) {
+            problems.put(fileName, "Secret " + name + ": data values must be base64 (or use stringData for plain text)");
+            return;
+        }
+        doc.path("stringData").fields().forEachRemaining(f -> values.put(f.getKey(), f.getValue().asText()));
+        if (!name.isEmpty()) {
+            out.put(name, Map.copyOf(values));
+        }
+    }
+
+    /** The Secrets found in the folder at the last rescan. */
+    public SecretResolver secrets() {
+        return ref -> {
+            Map<String, String> s = secrets.get(ref.name());
+            if (s == null) {
+                throw new SecretResolver.SecretUnavailableException(ref + ": there is no Secret "
+                        + ref.name() + " in " + directory);
+            }
+            String v = s.get(ref.key());
+            if (v == null) {
+                throw new SecretResolver.SecretUnavailableException(ref + ": the Secret has no such key (keys: "
+                        + new java.util.TreeSet<>(s.keySet()) + ")");
+            }
+            return v;
+        };
     }
 
     @Override

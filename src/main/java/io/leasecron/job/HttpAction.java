@@ -11,15 +11,17 @@ import java.util.Objects;
  *
  * @param headers extra request headers; the contract headers ({@code Leasecron-*}, {@code Idempotency-Key}) are
  *        always set by the runner and cannot be overridden here
+ * @param secretHeaders headers whose values come from Secrets, read at fire time
  * @param body request body, sent as is; {@code null} for none
  */
-public record HttpAction(URI url, String method, Map<String, String> headers, String body, StatusMatcher expectStatus)
-        implements Action {
+public record HttpAction(URI url, String method, Map<String, String> headers, Map<String, SecretRef> secretHeaders, String body,
+        StatusMatcher expectStatus) implements Action {
 
     public HttpAction {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(method, "method");
         headers = Map.copyOf(headers);
+        secretHeaders = Map.copyOf(secretHeaders);
         Objects.requireNonNull(expectStatus, "expectStatus");
     }
 

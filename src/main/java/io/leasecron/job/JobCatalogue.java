@@ -63,8 +63,15 @@ public final class JobCatalogue {
     private final Map<String, String> sourceProblems = new TreeMap<>();
     private final List<Consumer<Rejection>> rejectionListeners = new CopyOnWriteArrayList<>();
 
+    private final JobSpecParser.Options options;
+
     public JobCatalogue(Sink sink) {
+        this(sink, JobSpecParser.Options.DEFAULT);
+    }
+
+    public JobCatalogue(Sink sink, JobSpecParser.Options options) {
         this.sink = Objects.requireNonNull(sink);
+        this.options = Objects.requireNonNull(options);
     }
 
     public void onRejection(Consumer<Rejection> listener) {
@@ -95,7 +102,7 @@ public final class JobCatalogue {
                 continue;
             }
             try {
-                JobSpec spec = JobSpecParser.parse(id, text);
+                JobSpec spec = JobSpecParser.parse(id, text, options);
                 sink.upsert(spec);
                 next.put(key, new Entry(id, Optional.of(spec), List.of(), text));
             } catch (InvalidJobSpecException ex) {

@@ -49,6 +49,10 @@ public final class JobSpecParser {
     static final Set<String> ACTIONS = Set.of("http", "kubernetesJob", "shell");
     static final Set<String> RETRY_FIELDS = Set.of("attempts", "backoff", "maxBackoff");
     static final Set<String> HTTP_FIELDS = Set.of("url", "method", "headers", "body", "expectStatus");
+    static final Set<String> SHELL_FIELDS = Set.of("command", "env", "workingDir");
+    static final Set<String> KUBERNETES_JOB_FIELDS = Set.of("template", "successfulJobsHistoryLimit", "failedJobsHistoryLimit");
+    private static final com.fasterxml.jackson.databind.ObjectMapper KUBERNETES = new com.fasterxml.jackson.databind.ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     static final List<String> HTTP_METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
     /** Headers every fire carries; a spec may not set them. */
     public static final List<String> RESERVED_HEADERS = List.of("Leasecron-Job", "Leasecron-Scheduled-Time",
@@ -66,7 +70,21 @@ public final class JobSpecParser {
     private JobSpecParser() {
     }
 
+    /**
+     * What the operator allows.
+     *
+     * @param shellEnabled shell actions run programs on the replica's host: off unless enabled
+     *        ({@code LEASECRON_SHELL_ENABLED})
+     */
+    public record Options(boolean shellEnabled) {
+        public static final Options DEFAULT = new Options(false);
+    }
+
     public static JobSpec parse(JobId id, String yaml) throws InvalidJobSpecException {
+        return parse(id, yaml, Options.DEFAULT);
+    }
+
+    public static JobSpec parse(JobId id, String yaml, Options options) throws InvalidJobSpecException {
         List<String> problems = new ArrayList<>();
         if (yaml == null || yaml.isBlank()) {
             throw new InvalidJobSpecException(id, List.of("empty job spec; write the job's fields as YAML, "
@@ -89,7 +107,7 @@ public final class JobSpecParser {
             throw new InvalidJobSpecException(id, List.of("job spec must be a YAML mapping of fields, got "
                     + describe(root) + "; write e.g. 'schedule: \"0 * * * *\"' and 'http: {url: ...}' on their own lines"));
         }
-        Spec s = new Spec((ObjectNode) root, problems);
+        Spec s = new Spec((ObjectNode) root, problems, options);
         JobSpec spec = s.build(id);
         if (!problems.isEmpty() || spec == null) {
             throw new InvalidJobSpecException(id, problems);
@@ -135,10 +153,12 @@ public final class JobSpecParser {
     private static final class Spec {
         private final ObjectNode root;
         private final List<String> problems;
+        private final Options options;
 
-        Spec(ObjectNode root, List<String> problems) {
+        Spec(ObjectNode root, List<String> problems, Options options) {
             this.root = root;
             this.problems = problems;
+            this.options = options;
         }
 
         JobSpec build(JobId id) {
@@ -235,10 +255,8 @@ public final class JobSpecParser {
             }
             return switch (present.get(0)) {
                 case "http" -> http(root.get("http"));
-                default -> {
-                    problems.add(present.get(0) + " actions are not available in this version; use http");
-                    yield null;
-                }
+                case "shell" -> shell(root.get("shell"));
+                default -> kubernetesJob(root.get("kubernetesJob"));
             };
         }
 
@@ -265,7 +283,9 @@ public final class JobSpecParser {
                 }
                 return upper;
             }).orElse("POST");
-            Map<String, String> headers = headers(node.get("headers"));
+            Map<String, String> headers = new LinkedHashMap<>();
+            Map<String, SecretRef> secretHeaders = new LinkedHashMap<>();
+            headers(node.get("headers"), headers, secretHeaders);
             Optional<String> body = text(node, "body", "http.body");
             if (body.isPresent() && (method.equals("GET") || method.equals("HEAD"))) {
                 problems.add("http.body is set but http.method is " + method + ", which sends no body; use POST, PUT or PATCH");
@@ -274,7 +294,7 @@ public final class JobSpecParser {
             if (url == null || expect == null) {
                 return null;
             }
-            return new HttpAction(url, method, headers, body.orElse(null), expect);
+            return new HttpAction(url, method, headers, secretHeaders, body.orElse(null), expect);
         }
 
         private URI url(String text) {
@@ -296,14 +316,13 @@ public final class JobSpecParser {
             }
         }
 
-        private Map<String, String> headers(JsonNode node) {
-            Map<String, String> out = new LinkedHashMap<>();
+        private void headers(JsonNode node, Map<String, String> out, Map<String, SecretRef> secrets) {
             if (node == null || node.isNull()) {
-                return out;
+                return;
             }
             if (!node.isObject()) {
                 problems.add("http.headers must be a mapping of header name to value, got " + describe(node));
-                return out;
+                return;
             }
             Iterator<Map.Entry<String, JsonNode>> it = node.fields();
             while (it.hasNext()) {
@@ -322,8 +341,12 @@ public final class JobSpecParser {
                     continue;
                 }
                 JsonNode v = e.getValue();
+                if (v.isObject()) {
+                    secretRef(v, "http.headers \"" + name + "\"").ifPresent(r -> secrets.put(name, r));
+                    continue;
+                }
                 if (!v.isValueNode() || v.isNull()) {
-                    problems.add("http.headers \"" + name + "\" must be a text value, got " + describe(v));
+                    problems.add("http.headers \"" + name + "\" must be a text value or valueFrom.secretKeyRef, got " + describe(v));
                     continue;
                 }
                 if (v.asText().chars().anyMatch(c -> c == '\r' || c == '\n')) {
@@ -332,7 +355,152 @@ public final class JobSpecParser {
                 }
                 out.put(name, v.asText());
             }
-            return out;
+        }
+
+        /** {@code {valueFrom: {secretKeyRef: {name, key}}}}; a credential is never written into a spec itself. */
+        private Optional<SecretRef> secretRef(JsonNode v, String field) {
+            String example = "; write {valueFrom: {secretKeyRef: {name: my-secret, key: token}}}";
+            JsonNode from = v.get("valueFrom");
+            if (v.size() != 1 || from == null || !from.isObject() || from.size() != 1 || !from.has("secretKeyRef")
+                    || !from.get("secretKeyRef").isObject()) {
+                problems.add(field + " is a mapping but not valueFrom.secretKeyRef" + example);
+                return Optional.empty();
+            }
+            JsonNode ref = from.get("secretKeyRef");
+            rejectUnknown(ref, Set.of("name", "key"), field + ".valueFrom.secretKeyRef.");
+            Optional<String> name = text(ref, "name", field + ".valueFrom.secretKeyRef.name");
+            Optional<String> key = text(ref, "key", field + ".valueFrom.secretKeyRef.key");
+            if (name.isEmpty() || key.isEmpty()) {
+                if (!ref.has("name") || !ref.has("key")) {
+                    problems.add(field + ".valueFrom.secretKeyRef needs both name and key" + example);
+                }
+                return Optional.empty();
+            }
+            if (!name.get().matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+                problems.add(field + ".valueFrom.secretKeyRef.name \"" + name.get() + "\" is not a valid Secret name; use lower-case letters, digits, '-' and '.'");
+                return Optional.empty();
+            }
+            return Optional.of(new SecretRef(name.get(), key.get()));
+        }
+
+        private ShellAction shell(JsonNode node) {
+            if (!options.shellEnabled()) {
+                problems.add("shell actions are disabled on this installation; an operator enables them with LEASECRON_SHELL_ENABLED=true, "
+                        + "or use http or kubernetesJob");
+                return null;
+            }
+            if (node == null || !node.isObject()) {
+                problems.add("shell must be a mapping with at least command, got " + describe(node)
+                        + "; write e.g. shell: {command: [/usr/bin/backup, --full]}");
+                return null;
+            }
+            rejectUnknown(node, SHELL_FIELDS, "shell.");
+            JsonNode cmd = node.get("command");
+            List<String> command = new ArrayList<>();
+            if (cmd == null || cmd.isNull()) {
+                problems.add("shell.command is missing; set the program and its arguments as a list, e.g. [/usr/bin/backup, --full]");
+            } else if (!cmd.isArray() || cmd.isEmpty()) {
+                problems.add("shell.command must be a non-empty list (the argument vector, no shell), got " + describe(cmd)
+                        + "; write e.g. [/bin/sh, -c, \"pg_dump mydb | gzip > /backup/db.gz\"] to use a shell");
+            } else {
+                for (JsonNode a : cmd) {
+                    if (!a.isValueNode() || a.isNull()) {
+                        problems.add("shell.command items must be text, got " + describe(a));
+                        return null;
+                    }
+                    command.add(a.asText());
+                }
+            }
+            Map<String, String> env = new LinkedHashMap<>();
+            Map<String, SecretRef> secretEnv = new LinkedHashMap<>();
+            JsonNode envNode = node.get("env");
+            if (envNode != null && !envNode.isNull()) {
+                if (!envNode.isObject()) {
+                    problems.add("shell.env must be a mapping of variable name to value, got " + describe(envNode));
+                } else {
+                    envNode.fields().forEachRemaining(e -> {
+                        String name = e.getKey();
+                        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                            problems.add("shell.env \"" + name + "\" is not a valid variable name; use letters, digits and '_'");
+                        } else if (name.startsWith("LEASECRON_") || name.equals("IDEMPOTENCY_KEY") || name.equals("PATH")) {
+                            problems.add("shell.env \"" + name + "\" is set by leasecron on every fire; remove it from the spec");
+                        } else if (e.getValue().isObject()) {
+                            secretRef(e.getValue(), "shell.env \"" + name + "\"").ifPresent(r -> secretEnv.put(name, r));
+                        } else if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                            problems.add("shell.env \"" + name + "\" must be a text value or valueFrom.secretKeyRef, got " + describe(e.getValue()));
+                        } else {
+                            env.put(name, e.getValue().asText());
+                        }
+                    });
+                }
+            }
+            String workingDir = text(node, "workingDir", "shell.workingDir").orElse(null);
+            if (workingDir != null && !workingDir.startsWith("/")) {
+                problems.add("shell.workingDir \"" + workingDir + "\" must be an absolute path");
+                return null;
+            }
+            return command.isEmpty() ? null : new ShellAction(command, env, secretEnv, workingDir);
+        }
+
+        private KubernetesJobAction kubernetesJob(JsonNode node) {
+            String example = "; write kubernetesJob: {template: {spec: {template: {spec: {containers: [{name: main, image: busybox}], "
+                    + "restartPolicy: Never}}}}}, the shape of a CronJob's jobTemplate";
+            if (node == null || !node.isObject()) {
+                problems.add("kubernetesJob must be a mapping with a template, got " + describe(node) + example);
+                return null;
+            }
+            rejectUnknown(node, KUBERNETES_JOB_FIELDS, "kubernetesJob.");
+            int keepOk = nonNegativeInt(node, "successfulJobsHistoryLimit", "kubernetesJob.successfulJobsHistoryLimit", 3);
+            int keepFailed = nonNegativeInt(node, "failedJobsHistoryLimit", "kubernetesJob.failedJobsHistoryLimit", 1);
+            JsonNode template = node.get("template");
+            if (template == null || !template.isObject()) {
+                problems.add("kubernetesJob.template is missing" + example);
+                return null;
+            }
+            JsonNode podSpec = template.path("spec").path("template").path("spec");
+            JsonNode containers = podSpec.path("containers");
+            if (!containers.isArray() || containers.isEmpty()) {
+                problems.add("kubernetesJob.template.spec.template.spec.containers is missing or empty" + example);
+                return null;
+            }
+            for (JsonNode c : containers) {
+                if (!c.path("name").isTextual() || !c.path("image").isTextual()) {
+                    problems.add("kubernetesJob.template.spec.template.spec.containers: every container needs a name and an image");
+                    return null;
+                }
+            }
+            String restart = podSpec.path("restartPolicy").asText("Never");
+            if (!restart.equals("Never") && !restart.equals("OnFailure")) {
+                problems.add("kubernetesJob.template.spec.template.spec.restartPolicy \"" + restart
+                        + "\" is not allowed for a Job; use Never or OnFailure");
+                return null;
+            }
+            if (template.path("metadata").has("name") || template.path("metadata").has("generateName")) {
+                problems.add("kubernetesJob.template.metadata.name is set by leasecron (one name per slot); remove it");
+                return null;
+            }
+            try {
+                var spec = KUBERNETES.convertValue(template, io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec.class);
+                if (spec.getSpec().getTemplate().getSpec().getRestartPolicy() == null) {
+                    spec.getSpec().getTemplate().getSpec().setRestartPolicy("Never");
+                }
+                return new KubernetesJobAction(spec, keepOk, keepFailed);
+            } catch (RuntimeException e) {
+                problems.add("kubernetesJob.template is not a Job template: " + e.getMessage().lines().findFirst().orElse("") + example);
+                return null;
+            }
+        }
+
+        private int nonNegativeInt(JsonNode node, String name, String field, int fallback) {
+            JsonNode v = node.get(name);
+            if (v == null || v.isNull()) {
+                return fallback;
+            }
+            if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > 100) {
+                problems.add(field + " must be a whole number from 0 to 100, got " + describe(v));
+                return fallback;
+            }
+            return v.asInt();
         }
 
         private HttpAction.StatusMatcher expectStatus(JsonNode node) {

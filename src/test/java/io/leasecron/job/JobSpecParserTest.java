@@ -134,7 +134,7 @@ class JobSpecParserTest {
                 Arguments.of("schedule: \"@every 1m\"\n" + HTTP + "shell: {command: [date]}\n",
                         "reports/cleanup: 2 actions (http, shell); a job has exactly one action, keep one"),
                 Arguments.of("schedule: \"@every 1m\"\nshell: {command: [date]}\n",
-                        "reports/cleanup: shell actions are not available in this version; use http"),
+                        "reports/cleanup: shell actions are disabled on this installation; an operator enables them with LEASECRON_SHELL_ENABLED=true, or use http or kubernetesJob"),
                 Arguments.of("shedule: \"@every 1m\"\n" + HTTP,
                         "reports/cleanup: unknown field \"shedule\"; did you mean \"schedule\"?; reports/cleanup: no schedule; set schedule (e.g. \"0 3 * * *\" or \"@every 5m\") or runAt (an RFC 3339 time)"),
                 Arguments.of("schedule: \"@every 1m\"\nowner: team-a\n" + HTTP,
@@ -200,7 +200,7 @@ class JobSpecParserTest {
                 Arguments.of("schedule: \"@every 1m\"\nhttp: {url: \"http://x.example\", headers: {\"X Team\": a}}\n",
                         "reports/cleanup: http.headers \"X Team\" is not a valid header name; use letters, digits and '-'"),
                 Arguments.of("schedule: \"@every 1m\"\nhttp: {url: \"http://x.example\", headers: {X-Team: [a, b]}}\n",
-                        "reports/cleanup: http.headers \"X-Team\" must be a text value, got a list"),
+                        "reports/cleanup: http.headers \"X-Team\" must be a text value or valueFrom.secretKeyRef, got a list"),
                 Arguments.of("schedule: \"@every 1m\"\nhttp: {url: \"http://x.example\", headers: {X-Team: \"a\\r\\nX-Evil: 1\"}}\n",
                         "reports/cleanup: http.headers \"X-Team\" contains a line break; header values are one line"),
                 Arguments.of("schedule: \"@every 1m\"\nhttp: {url: \"http://x.example\", verb: GET}\n",
@@ -224,5 +224,84 @@ class JobSpecParserTest {
         InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class, () -> parse(huge));
         assertEquals(List.of("job spec is 1048665 bytes; the limit is 65536 bytes, keep large payloads out of the spec"),
                 e.problems());
+    }
+
+    static final JobSpecParser.Options SHELL = new JobSpecParser.Options(true);
+
+    @Test
+    void a_shell_action_is_an_argument_vector_with_env_and_secret_env() throws Exception {
+        JobSpec s = JobSpecParser.parse(ID, """
+                schedule: "@daily"
+                shell:
+                  command: [/usr/bin/backup, --full, "two words"]
+                  env: {TARGET: s3, TOKEN: {valueFrom: {secretKeyRef: {name: backup-creds, key: token}}}}
+                  workingDir: /var/backup
+                """, SHELL);
+        ShellAction a = (ShellAction) s.action();
+        assertEquals(List.of("/usr/bin/backup", "--full", "two words"), a.command());
+        assertEquals(Map.of("TARGET", "s3"), a.env());
+        assertEquals(Map.of("TOKEN", new SecretRef("backup-creds", "token")), a.secretEnv());
+        assertEquals("/var/backup", a.workingDir());
+    }
+
+    @Test
+    void an_http_header_can_come_from_a_secret() throws Exception {
+        JobSpec s = parse("""
+                schedule: "@hourly"
+                http:
+                  url: https://billing.example/hooks/cleanup
+                  headers: {Authorization: {valueFrom: {secretKeyRef: {name: billing-token, key: bearer}}}, X-Team: billing}
+                """);
+        HttpAction h = (HttpAction) s.action();
+        assertEquals(Map.of("X-Team", "billing"), h.headers());
+        assertEquals(Map.of("Authorization", new SecretRef("billing-token", "bearer")), h.secretHeaders());
+    }
+
+    @Test
+    void a_kubernetes_job_action_takes_a_cronjob_style_template() throws Exception {
+        JobSpec s = parse("""
+                schedule: "0 3 * * *"
+                kubernetesJob:
+                  successfulJobsHistoryLimit: 2
+                  template:
+                    metadata: {labels: {team: billing}}
+                    spec:
+                      backoffLimit: 0
+                      template:
+                        spec:
+                          containers: [{name: main, image: busybox, args: [echo, hello]}]
+                """);
+        KubernetesJobAction k = (KubernetesJobAction) s.action();
+        assertEquals(2, k.successfulJobsHistoryLimit());
+        assertEquals(1, k.failedJobsHistoryLimit());
+        assertEquals("busybox", k.template().getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+        assertEquals("Never", k.template().getSpec().getTemplate().getSpec().getRestartPolicy());
+        assertEquals(Map.of("team", "billing"), k.template().getMetadata().getLabels());
+    }
+
+    static Stream<Arguments> invalidActions() {
+        return Stream.of(
+                Arguments.of("shell: {command: []}", "shell.command must be a non-empty list (the argument vector, no shell), got a list; write e.g. [/bin/sh, -c, \"pg_dump mydb | gzip > /backup/db.gz\"] to use a shell"),
+                Arguments.of("shell: {command: \"rm -rf /tmp/x\"}", "shell.command must be a non-empty list (the argument vector, no shell), got the text \"rm -rf /tmp/x\"; write e.g. [/bin/sh, -c, \"pg_dump mydb | gzip > /backup/db.gz\"] to use a shell"),
+                Arguments.of("shell: {command: [date], env: {LEASECRON_JOB: x}}", "shell.env \"LEASECRON_JOB\" is set by leasecron on every fire; remove it from the spec"),
+                Arguments.of("shell: {command: [date], env: {\"A-B\": x}}", "shell.env \"A-B\" is not a valid variable name; use letters, digits and '_'"),
+                Arguments.of("shell: {command: [date], workingDir: tmp}", "shell.workingDir \"tmp\" must be an absolute path"),
+                Arguments.of("shell: {command: [date], cwd: /tmp}", "unknown field \"shell.cwd\"; known fields are command, env, workingDir"),
+                Arguments.of("shell: {command: [date], env: {T: {secret: x}}}", "shell.env \"T\" is a mapping but not valueFrom.secretKeyRef; write {valueFrom: {secretKeyRef: {name: my-secret, key: token}}}"),
+                Arguments.of("shell: {command: [date], env: {T: {valueFrom: {secretKeyRef: {name: x}}}}}", "shell.env \"T\".valueFrom.secretKeyRef needs both name and key; write {valueFrom: {secretKeyRef: {name: my-secret, key: token}}}"),
+                Arguments.of("shell: {command: [date], env: {T: {valueFrom: {secretKeyRef: {name: My_Secret, key: k}}}}}", "shell.env \"T\".valueFrom.secretKeyRef.name \"My_Secret\" is not a valid Secret name; use lower-case letters, digits, '-' and '.'"),
+                Arguments.of("kubernetesJob: {template: {spec: {template: {spec: {containers: []}}}}}", "kubernetesJob.template.spec.template.spec.containers is missing or empty; write kubernetesJob: {template: {spec: {template: {spec: {containers: [{name: main, image: busybox}], restartPolicy: Never}}}}}, the shape of a CronJob's jobTemplate"),
+                Arguments.of("kubernetesJob: {template: {spec: {template: {spec: {containers: [{name: main}]}}}}}", "kubernetesJob.template.spec.template.spec.containers: every container needs a name and an image"),
+                Arguments.of("kubernetesJob: {template: {spec: {template: {spec: {restartPolicy: Always, containers: [{name: m, image: i}]}}}}}", "kubernetesJob.template.spec.template.spec.restartPolicy \"Always\" is not allowed for a Job; use Never or OnFailure"),
+                Arguments.of("kubernetesJob: {template: {metadata: {name: fixed}, spec: {template: {spec: {containers: [{name: m, image: i}]}}}}}", "kubernetesJob.template.metadata.name is set by leasecron (one name per slot); remove it"),
+                Arguments.of("kubernetesJob: {failedJobsHistoryLimit: -1, template: {spec: {template: {spec: {containers: [{name: m, image: i}]}}}}}", "kubernetesJob.failedJobsHistoryLimit must be a whole number from 0 to 100, got the number -1"));
+    }
+
+    @ParameterizedTest(name = "[{index}] {1}")
+    @MethodSource("invalidActions")
+    void an_invalid_action_is_rejected_with_the_field_and_the_fix(String action, String message) {
+        InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class,
+                () -> JobSpecParser.parse(ID, "schedule: \"@every 1m\"\n" + action + "\n", SHELL));
+        assertEquals("reports/cleanup: " + message, e.getMessage());
     }
 }

@@ -1,0 +1,259 @@
+package io.leasecron.execution;
+
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.leasecron.job.ConcurrencyPolicy;
+import io.leasecron.job.JobId;
+import io.leasecron.job.KubernetesJobAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs {@link KubernetesJobAction}s: one {@code batch/v1} Job per slot (and per retry attempt), named from the job
+ * and the slot, so that creating it twice is refused by the API server — a second creation for the same slot,
+ * by a retry of the request or by another replica, finds the first Job and follows it instead of starting another.
+ * Labels and annotations carry the job id, scheduled time, lease term, replica and {@code Idempotency-Key}. The
+ * outcome follows the Job's {@code Complete} or {@code Failed} condition, seen by one informer on the Jobs this
+ * service created. A cancelled fire (timeout, Replace) deletes its Job with its Pods. After each outcome, finished
+ * Jobs beyond {@code successfulJobsHistoryLimit} / {@code failedJobsHistoryLimit} are deleted. Under
+ * {@code concurrencyPolicy: Forbid}, a Job of an earlier slot that is still running — on any replica's watch —
+ * makes the fire a skip; under {@code Replace} it is deleted first.
+ *
+ * <p>API calls run on a thread of this runner, never on the engine's dispatch threads.
+ */
+public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(KubernetesJobRunner.class);
+    public static final String JOB_LABEL = "leasecron.io/job";
+    public static final String MANAGED = "app.kubernetes.io/managed-by";
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final ExecutorService api = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "leasecron-kubernetes-jobs");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, CompletableFuture<RunResult>> waiting = new ConcurrentHashMap<>();
+    private volatile SharedIndexInformer<Job> informer;
+
+    public KubernetesJobRunner(KubernetesClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    /** The Job's name: readable, unique per job (a hash of the id), slot (epoch seconds) and attempt; ≤ 63 chars. */
+    public static String jobName(JobId id, java.time.Instant slot, int attempt) {
+        String readable = (id.source() + "-" + id.name()).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-")
+                .replaceAll("-+", "-").replaceAll("^-|-$", "");
+        if (readable.length() > 36) {
+            readable = readable.substring(0, 36).replaceAll("-$", "");
+        }
+        String name = readable + "-" + hash(id.toString()) + "-" + Long.toString(slot.getEpochSecond(), 36);
+        return attempt > 1 ? name + "-a" + attempt : name;
+    }
+
+    /** The label value that selects every Job of one leasecron job. */
+    public static String jobLabel(JobId id) {
+        String v = id.source() + "." + id.name();
+        return v.length() <= 63 ? v : v.substring(0, 50) + "." + hash(id.toString());
+    }
+
+    @Override
+    public CompletableFuture<RunResult> start(Fire fire) {
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        String name = jobName(fire.spec().id(), fire.slot(), fire.attempt());
+        result.whenComplete((r, e) -> {
+            waiting.remove(name);
+            if (result.isCancelled()) {
+                api.execute(() -> delete(name, "the fire was cancelled (timeout, Replace or shutdown)"));
+            }
+        });
+        api.execute(() -> {
+            try {
+                create(fire, name, result);
+            } catch (RuntimeException e) {
+                result.complete(new RunResult.Failed("creating Job " + name + " failed: " + e.getMessage()));
+            }
+        });
+        return result;
+    }
+
+    private void create(Fire fire, String name, CompletableFuture<RunResult> result) {
+        KubernetesJobAction action = (KubernetesJobAction) fire.spec().action();
+        String label = jobLabel(fire.spec().id());
+        ensureInformer();
+        List<Job> running = client.batch().v1().jobs().inNamespace(namespace).withLabel(JOB_LABEL, label).list().getItems()
+                .stream().filter(j -> !j.getMetadata().getName().equals(name) && finished(j).isEmpty()).toList();
+        if (!running.isEmpty()) {
+            if (fire.spec().concurrencyPolicy() == ConcurrencyPolicy.Forbid) {
+                result.complete(new RunResult.Skipped("Job " + running.get(0).getMetadata().getName()
+                        + " of an earlier slot is still running (concurrencyPolicy Forbid)"));
+                return;
+            }
+            if (fire.spec().concurrencyPolicy() == ConcurrencyPolicy.Replace) {
+                running.forEach(j -> delete(j.getMetadata().getName(), "replaced by slot " + fire.slot() + " (concurrencyPolicy Replace)"));
+            }
+        }
+        Job job = new Job();
+        var template = action.template();
+        ObjectMeta meta = new ObjectMeta();
+        Map<String, String> labels = new HashMap<>(template.getMetadata() == null || template.getMetadata().getLabels() == null
+                ? Map.of() : template.getMetadata().getLabels());
+        labels.put(JOB_LABEL, label);
+        labels.put(MANAGED, "leasecron");
+        Map<String, String> annotations = new HashMap<>(template.getMetadata() == null || template.getMetadata().getAnnotations() == null
+                ? Map.of() : template.getMetadata().getAnnotations());
+        annotations.put("leasecron.io/job-id", fire.spec().id().toString());
+        annotations.put("leasecron.io/scheduled-time", HttpActionRunner.SCHEDULED_TIME.format(fire.slot()));
+        annotations.put("leasecron.io/term", Long.toString(fire.term()));
+        annotations.put("leasecron.io/replica", fire.replica());
+        annotations.put("leasecron.io/attempt", Integer.toString(fire.attempt()));
+        annotations.put("leasecron.io/idempotency-key", fire.idempotencyKey());
+        meta.setName(name);
+        meta.setNamespace(namespace);
+        meta.setLabels(labels);
+        meta.setAnnotations(annotations);
+        job.setMetadata(meta);
+        job.setSpec(template.getSpec());
+        waiting.put(name, result);
+        try {
+            client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+            LOG.debugf("%s slot %s: created Job %s", fire.spec().id(), fire.slot(), name);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                result.complete(new RunResult.Failed("creating Job " + name + " failed (HTTP " + e.getCode() + "): "
+                        + (e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage())
+                        + (e.getCode() == 403 ? "; grant create, list, watch and delete on jobs.batch (docs/rbac.md)" : "")));
+                return;
+            }
+            LOG.infof("%s slot %s: Job %s exists already (created for this slot before); following it", fire.spec().id(),
+                    fire.slot(), name);
+        }
+        // The Job may have finished before the informer registered our interest: look once.
+        Job current = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+        if (current != null) {
+            finished(current).ifPresent(result::complete);
+        }
+        if (result.isDone()) {
+            cleanUp(action, label);
+        } else {
+            result.thenRun(() -> api.execute(() -> cleanUp(action, label)));
+        }
+    }
+
+    /** The outcome of a finished Job, or empty while it runs. */
+    static Optional<RunResult> finished(Job j) {
+        if (j.getStatus() == null || j.getStatus().getConditions() == null) {
+            return Optional.empty();
+        }
+        for (JobCondition c : j.getStatus().getConditions()) {
+            if ("True".equals(c.getStatus()) && "Complete".equals(c.getType())) {
+                return Optional.of(new RunResult.Succeeded("Job " + j.getMetadata().getName() + " completed"));
+            }
+            if ("True".equals(c.getStatus()) && "Failed".equals(c.getType())) {
+                return Optional.of(new RunResult.Failed("Job " + j.getMetadata().getName() + " failed"
+                        + (c.getReason() != null ? ": " + c.getReason() : "") + (c.getMessage() != null ? " (" + c.getMessage() + ")" : "")));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private synchronized void ensureInformer() {
+        if (informer != null) {
+            return;
+        }
+        informer = client.batch().v1().jobs().inNamespace(namespace).withLabel(MANAGED, "leasecron").runnableInformer(0);
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Job j) {
+                seen(j);
+            }
+
+            @Override
+            public void onUpdate(Job old, Job j) {
+                seen(j);
+            }
+
+            @Override
+            public void onDelete(Job j, boolean unknown) {
+                CompletableFuture<RunResult> f = waiting.get(j.getMetadata().getName());
+                if (f != null) {
+                    f.complete(finished(j).orElse(new RunResult.Failed("Job " + j.getMetadata().getName()
+                            + " was deleted before it finished")));
+                }
+            }
+        });
+        informer.start();
+    }
+
+    private void seen(Job j) {
+        CompletableFuture<RunResult> f = waiting.get(j.getMetadata().getName());
+        if (f != null) {
+            finished(j).ifPresent(f::complete);
+        }
+    }
+
+    private void delete(String name, String why) {
+        try {
+            client.batch().v1().jobs().inNamespace(namespace).withName(name).withPropagationPolicy(DeletionPropagation.BACKGROUND)
+                    .delete();
+            LOG.infof("deleted Job %s: %s", name, why);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not delete Job %s (%s): %s", name, why, e.getMessage());
+        }
+    }
+
+    /** Keeps the newest finished Jobs of one job within the history limits; deletes the older ones. */
+    void cleanUp(KubernetesJobAction action, String label) {
+        try {
+            List<Job> jobs = client.batch().v1().jobs().inNamespace(namespace).withLabel(JOB_LABEL, label).list().getItems();
+            List<Job> done = jobs.stream().filter(j -> finished(j).isPresent())
+                    .sorted(Comparator.comparing((Job j) -> j.getMetadata().getCreationTimestamp() == null ? ""
+                            : j.getMetadata().getCreationTimestamp()).thenComparing(j -> j.getMetadata().getName()).reversed())
+                    .toList();
+            List<Job> ok = done.stream().filter(j -> finished(j).get() instanceof RunResult.Succeeded).toList();
+            List<Job> failed = done.stream().filter(j -> !(finished(j).get() instanceof RunResult.Succeeded)).toList();
+            ok.stream().skip(action.successfulJobsHistoryLimit()).forEach(j -> delete(j.getMetadata().getName(),
+                    "beyond successfulJobsHistoryLimit " + action.successfulJobsHistoryLimit()));
+            failed.stream().skip(action.failedJobsHistoryLimit()).forEach(j -> delete(j.getMetadata().getName(),
+                    "beyond failedJobsHistoryLimit " + action.failedJobsHistoryLimit()));
+        } catch (RuntimeException e) {
+            LOG.warnf("cleaning up the Jobs of %s failed: %s", label, e.getMessage());
+        }
+    }
+
+    private static String hash(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)), 0, 3);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (informer != null) {
+            informer.close();
+        }
+        api.shutdownNow();
+    }
+}

@@ -1,0 +1,138 @@
+package io.leasecron.execution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.leasecron.job.JobId;
+import io.leasecron.job.JobSpec;
+import io.leasecron.testing.Jobs;
+import io.leasecron.testing.MockApiServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Kubernetes Jobs against the Fabric8 mock API server; a test plays the Job controller by setting Job status. */
+class KubernetesJobRunnerTest {
+    static final Instant SLOT = Instant.parse("2026-12-01T03:00:00Z");
+    final MockApiServer api = new MockApiServer();
+    final KubernetesClient client = api.client("leasecron/pod-a");
+    final KubernetesClient admin = api.client("test-admin");
+    final KubernetesJobRunner runner = new KubernetesJobRunner(client, "test");
+
+    @AfterEach
+    void close() {
+        runner.close();
+        client.close();
+        admin.close();
+        api.close();
+    }
+
+    static JobSpec job(String extra) {
+        return Jobs.spec("billing/export", "schedule: \"0 3 * * *\"\n" + extra + "kubernetesJob:\n  successfulJobsHistoryLimit: 2\n"
+                + "  failedJobsHistoryLimit: 1\n  template:\n    metadata: {labels: {team: billing}}\n    spec:\n      template:\n"
+                + "        spec:\n          containers: [{name: main, image: busybox, args: [echo, hi]}]\n");
+    }
+
+    Job awaitJob(String name) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Job j;
+        while ((j = admin.batch().v1().jobs().inNamespace("test").withName(name).get()) == null) {
+            assertTrue(System.nanoTime() < deadline, "Job " + name + " was created");
+            Thread.sleep(10); // the runner creates it on its own thread
+        }
+        return j;
+    }
+
+    void finish(String name, String type) {
+        Job j = admin.batch().v1().jobs().inNamespace("test").withName(name).get();
+        j.setStatus(new JobStatusBuilder().withConditions(new JobConditionBuilder().withType(type).withStatus("True")
+                .withReason(type.equals("Failed") ? "BackoffLimitExceeded" : null).build()).build());
+        admin.batch().v1().jobs().inNamespace("test").resource(j).updateStatus();
+    }
+
+    @Test
+    void names_are_deterministic_per_job_slot_and_attempt_and_fit_kubernetes() {
+        JobId id = new JobId("billing", "export");
+        assertEquals(KubernetesJobRunner.jobName(id, SLOT, 1), KubernetesJobRunner.jobName(id, SLOT, 1));
+        assertFalse(KubernetesJobRunner.jobName(id, SLOT, 1).equals(KubernetesJobRunner.jobName(id, SLOT.plusSeconds(60), 1)));
+        assertTrue(KubernetesJobRunner.jobName(id, SLOT, 2).endsWith("-a2"));
+        String longest = KubernetesJobRunner.jobName(new JobId("a".repeat(60), "B_" + "c".repeat(60)), SLOT, 100);
+        assertTrue(longest.length() <= 63 && longest.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?"), longest);
+    }
+
+    @Test
+    void a_slot_creates_one_labelled_job_and_its_outcome_follows_the_jobs_completion() throws Exception {
+        JobSpec spec = job("");
+        CompletableFuture<RunResult> f = runner.start(new Fire(spec, SLOT, 1, 4, "pod-a"));
+        String name = KubernetesJobRunner.jobName(spec.id(), SLOT, 1);
+        Job j = awaitJob(name);
+        assertEquals("billing.export", j.getMetadata().getLabels().get(KubernetesJobRunner.JOB_LABEL));
+        assertEquals("billing", j.getMetadata().getLabels().get("team"));
+        assertEquals("billing/export", j.getMetadata().getAnnotations().get("leasecron.io/job-id"));
+        assertEquals("2026-12-01T03:00:00.000Z", j.getMetadata().getAnnotations().get("leasecron.io/scheduled-time"));
+        assertEquals("4", j.getMetadata().getAnnotations().get("leasecron.io/term"));
+        assertEquals("Never", j.getSpec().getTemplate().getSpec().getRestartPolicy());
+        assertFalse(f.isDone());
+        finish(name, "Complete");
+        assertEquals(new RunResult.Succeeded("Job " + name + " completed"), f.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void a_second_creation_for_the_same_slot_is_refused_and_follows_the_first_job() throws Exception {
+        JobSpec spec = job("");
+        CompletableFuture<RunResult> first = runner.start(new Fire(spec, SLOT, 1, 4, "pod-a"));
+        String name = KubernetesJobRunner.jobName(spec.id(), SLOT, 1);
+        awaitJob(name);
+        try (KubernetesJobRunner other = new KubernetesJobRunner(api.client("leasecron/pod-b"), "test")) {
+            CompletableFuture<RunResult> second = other.start(new Fire(spec, SLOT, 1, 5, "pod-b"));
+            finish(name, "Failed");
+            assertEquals(new RunResult.Failed("Job " + name + " failed: BackoffLimitExceeded"), first.get(10, TimeUnit.SECONDS));
+            assertEquals(first.get(), second.get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(1, admin.batch().v1().jobs().inNamespace("test").list().getItems().size(), "exactly one Job for the slot");
+    }
+
+    @Test
+    void forbid_skips_while_an_earlier_slots_job_runs_and_a_cancelled_fire_deletes_its_job() throws Exception {
+        JobSpec spec = job("concurrencyPolicy: Forbid\n");
+        CompletableFuture<RunResult> first = runner.start(new Fire(spec, SLOT, 1, 4, "pod-a"));
+        String name = KubernetesJobRunner.jobName(spec.id(), SLOT, 1);
+        awaitJob(name);
+        RunResult second = runner.start(new Fire(spec, SLOT.plusSeconds(86400), 1, 4, "pod-a")).get(10, TimeUnit.SECONDS);
+        assertEquals(new RunResult.Skipped("Job " + name + " of an earlier slot is still running (concurrencyPolicy Forbid)"), second);
+        first.cancel(true); // the engine's timeout
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (admin.batch().v1().jobs().inNamespace("test").withName(name).get() != null) {
+            assertTrue(System.nanoTime() < deadline, "the timed-out Job was deleted");
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void finished_jobs_beyond_the_history_limits_are_deleted() throws Exception {
+        JobSpec spec = job("");
+        for (int day = 0; day < 5; day++) {
+            Instant slot = SLOT.plusSeconds(86400L * day);
+            CompletableFuture<RunResult> f = runner.start(new Fire(spec, slot, 1, 4, "pod-a"));
+            String name = KubernetesJobRunner.jobName(spec.id(), slot, 1);
+            awaitJob(name);
+            finish(name, day == 1 || day == 2 ? "Failed" : "Complete");
+            f.get(10, TimeUnit.SECONDS);
+        }
+        runner.cleanUp((io.leasecron.job.KubernetesJobAction) spec.action(), "billing.export");
+        List<String> left = admin.batch().v1().jobs().inNamespace("test").list().getItems().stream()
+                .map(j -> j.getMetadata().getName()).sorted().toList();
+        List<String> expected = java.util.stream.Stream.of(2, 3, 4)
+                .map(d -> KubernetesJobRunner.jobName(spec.id(), SLOT.plusSeconds(86400L * d), 1)).sorted().toList();
+        assertEquals(expected, left, "the newest 2 successful (days 3, 4) and the newest failed (day 2)");
+    }
+}
