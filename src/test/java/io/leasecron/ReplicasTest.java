@@ -13,6 +13,7 @@ import io.leasecron.engine.ExecutionEvent;
 import io.leasecron.execution.RunResult;
 import io.leasecron.job.JobId;
 import io.leasecron.leader.LeaseSettings;
+import io.leasecron.testing.Await;
 import io.leasecron.testing.FakeClock;
 import io.leasecron.testing.MockApiServer;
 import io.leasecron.testing.TcpProxy;
@@ -138,12 +139,8 @@ class ReplicasTest {
         }
     }
 
-    static void awaitLoaded(Replica r) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!r.jobsLoaded()) {
-            assertTrue(System.nanoTime() < deadline, "jobs loaded within 10 s");
-            Thread.sleep(5); // waiting for the informer's first list (another thread), not for the scheduler
-        }
+    static void awaitLoaded(Replica r) {
+        Await.until(r::jobsLoaded, "the informer's first list reached the catalogue");
     }
 
     void createJobs(int atMostOnce, int atLeastOnce) {
@@ -384,12 +381,8 @@ class ReplicasTest {
                 .withData(data).build();
     }
 
-    static void awaitOnAll(List<Node> nodes, java.util.function.Predicate<Replica> condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!nodes.stream().allMatch(n -> condition.test(n.replica))) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(5); // the informers deliver on their own threads
-        }
+    static void awaitOnAll(List<Node> nodes, java.util.function.Predicate<Replica> condition, String what) {
+        Await.until(() -> nodes.stream().allMatch(n -> condition.test(n.replica)), what);
     }
 
     /** A one-time job fires once cluster-wide and never again, through a crash, a rolling restart and new replicas. */

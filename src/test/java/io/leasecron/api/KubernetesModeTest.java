@@ -64,13 +64,7 @@ class KubernetesModeTest {
                 .body(containsString("leasecron_api_requests_total{method=\"PUT\",resource=\"leases\"}"));
     }
 
-    static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(20); // the running service works on its own threads; this waits for an outcome, not for time
-        }
+    static void await(java.util.function.BooleanSupplier condition, String what) {
+        io.leasecron.testing.Await.until(condition, what);
     }
 }

@@ -119,11 +119,8 @@ class SecretsStayOutTest {
         }
     }
 
-    static void awaitOutcomes(RecordingListener events, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (events.of(ExecutionEvent.FailedExecution.class).size() + events.of(ExecutionEvent.SucceededExecution.class).size() < n) {
-            assertTrue(System.nanoTime() < deadline, "outcomes arrived: " + events.lines());
-            Thread.sleep(10); // the HTTP exchange and the process run on their own threads
-        }
+    static void awaitOutcomes(RecordingListener events, int n) {
+        io.leasecron.testing.Await.until(() -> events.of(ExecutionEvent.FailedExecution.class).size()
+                + events.of(ExecutionEvent.SucceededExecution.class).size() >= n, n + " outcomes arrived");
     }
 }

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.leasecron.job.JobId;
 import io.leasecron.job.JobSpec;
+import io.leasecron.testing.Await;
 import io.leasecron.testing.Jobs;
 import io.leasecron.testing.MockApiServer;
 import java.time.Duration;
@@ -42,14 +43,9 @@ class KubernetesJobRunnerTest {
                 + "        spec:\n          containers: [{name: main, image: busybox, args: [echo, hi]}]\n");
     }
 
-    Job awaitJob(String name) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        Job j;
-        while ((j = admin.batch().v1().jobs().inNamespace("test").withName(name).get()) == null) {
-            assertTrue(System.nanoTime() < deadline, "Job " + name + " was created");
-            Thread.sleep(10); // the runner creates it on its own thread
-        }
-        return j;
+    Job awaitJob(String name) {
+        Await.until(() -> admin.batch().v1().jobs().inNamespace("test").withName(name).get() != null, "Job " + name + " was created");
+        return admin.batch().v1().jobs().inNamespace("test").withName(name).get();
     }
 
     void finish(String name, String type) {
@@ -110,11 +106,7 @@ class KubernetesJobRunnerTest {
         RunResult second = runner.start(new Fire(spec, SLOT.plusSeconds(86400), 1, 4, "pod-a")).get(10, TimeUnit.SECONDS);
         assertEquals(new RunResult.Skipped("Job " + name + " of an earlier slot is still running (concurrencyPolicy Forbid)"), second);
         first.cancel(true); // the engine's timeout
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (admin.batch().v1().jobs().inNamespace("test").withName(name).get() != null) {
-            assertTrue(System.nanoTime() < deadline, "the timed-out Job was deleted");
-            Thread.sleep(10);
-        }
+        Await.until(() -> admin.batch().v1().jobs().inNamespace("test").withName(name).get() == null, "the timed-out Job was deleted");
     }
 
     @Test

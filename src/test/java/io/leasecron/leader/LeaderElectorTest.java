@@ -120,12 +120,8 @@ class LeaderElectorTest {
     }
 
     /** Waits for something that happens on another thread (a watch event), never for the clock. */
-    static void awaitCondition(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(5);
-        }
+    static void awaitCondition(java.util.function.BooleanSupplier condition, String what) {
+        io.leasecron.testing.Await.until(condition, what);
     }
 
     LeaseRecord lease() throws Exception {
