@@ -22,6 +22,10 @@ public final class LocalJobsDirectory implements QuarkusTestResourceLifecycleMan
     public Map<String, String> start() {
         try {
             directory = Files.createTempDirectory("leasecron-jobs");
+            int port;
+            try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+                port = socket.getLocalPort(); // a port of its own: other builds on this machine may hold 8081
+            }
             Files.writeString(directory.resolve("seed.yaml"), """
                     apiVersion: v1
                     kind: ConfigMap
@@ -32,11 +36,11 @@ public final class LocalJobsDirectory implements QuarkusTestResourceLifecycleMan
                     data:
                       ping: |
                         schedule: "@every 1s"
-                        http: {url: "http://127.0.0.1:8081/q/health/live", method: GET}
+                        http: {url: "http://127.0.0.1:%1$d/q/health/live", method: GET}
                       broken: |
                         schedule: "@every 1m"
                         timezone: UTC
-                        http: {url: "http://127.0.0.1:8081/q/health/live", method: GET}
+                        http: {url: "http://127.0.0.1:%1$d/q/health/live", method: GET}
                     ---
                     apiVersion: v1
                     kind: ConfigMap
@@ -45,12 +49,13 @@ public final class LocalJobsDirectory implements QuarkusTestResourceLifecycleMan
                     data:
                       ignored: |
                         schedule: "@every 1s"
-                        http: {url: "http://127.0.0.1:8081/"}
-                    """);
+                        http: {url: "http://127.0.0.1:%1$d/"}
+                    """.formatted(port));
+            return Map.of("leasecron.jobs-dir", directory.toString(), "leasecron.mode", "local", "quarkus.http.test-port",
+                    Integer.toString(port));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.of("leasecron.jobs-dir", directory.toString(), "leasecron.mode", "local");
     }
 
     @Override
