@@ -373,8 +373,12 @@ public final class RealControlPlane implements AutoCloseable {
      * {@code stdin}; returns its stdout, or fails with its stderr.
      */
     public String kubectl(String stdin, String... args) {
+        String kubectl = System.getenv().getOrDefault("KUBECTL", "/usr/bin/kubectl");
+        if (!Files.isExecutable(Path.of(kubectl))) {
+            throw new IllegalStateException("kubectl not found at " + kubectl + "; install it or set KUBECTL to its path (docs/testing.md)");
+        }
         List<String> cmd = new ArrayList<>();
-        cmd.add(System.getenv().getOrDefault("KUBECTL", "/usr/bin/kubectl"));
+        cmd.add(kubectl);
         cmd.add("--kubeconfig=" + adminKubeconfig());
         cmd.addAll(List.of(args));
         Path errors = null;
