@@ -50,7 +50,7 @@ final class Permissions {
         }
         if (!missing.isEmpty()) {
             throw new IllegalStateException("the service account may not " + String.join(", ", missing) + " in namespace "
-                    + namespace + "; grant them with the Role in docs/rbac.md (the Helm chart's Role has them)");
+                    + namespace + "; grant them with the Role in k8s/rbac.yaml (docs/rbac.md explains each rule)");
         }
     }
 }

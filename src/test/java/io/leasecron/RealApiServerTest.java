@@ -112,10 +112,10 @@ class RealApiServerTest {
 
         Node(String namespace, String identity, KubernetesClient client, Instant start) throws Exception {
             clock = new FakeClock(start);
-            var parts = new Replica.Parts(identity, clock, EngineSettings.DEFAULTS, 20, new SimpleMeterRegistry(), fire -> {
+            var parts = new Replica.Parts(identity, clock, EngineSettings.DEFAULTS, 20, new SimpleMeterRegistry(), (s, c, n) -> fire -> {
                 fired.add(new Fired(fire.spec().id().toString(), fire.slot(), fire.replica(), fire.term()));
                 return CompletableFuture.completedFuture(new RunResult.Succeeded("recorded"));
-            }, Runnable::run);
+            }, Runnable::run, io.leasecron.job.JobSpecParser.Options.DEFAULT);
             replica = closing(Replica.kubernetes(parts, client, settings(namespace, LEASE, identity)));
             replica.start(false);
             await(replica::jobsLoaded, identity + " loaded its jobs");
@@ -178,7 +178,7 @@ class RealApiServerTest {
 
     static String missingMessage(String namespace, String missing) {
         return "the service account may not " + missing + " in namespace " + namespace
-                + "; grant them with the Role in docs/rbac.md (the Helm chart's Role has them)";
+                + "; grant them with the Role in k8s/rbac.yaml (docs/rbac.md explains each rule)";
     }
 
     // ---------------------------------------------------------------- RBAC: the documented Role, exactly
