@@ -30,6 +30,19 @@ public interface LeasecronConfig {
     /** Kubernetes mode: the leader election. */
     LeaseConfig lease();
 
+    /**
+     * Kubernetes mode: how ConfigMaps and the Lease are watched (LEASECRON_WATCHES). {@code http}: streamed HTTP
+     * responses, as client-go watches. {@code websocket}: only for an API server that serves watches over WebSockets
+     * alone (the Fabric8 mock server); with this client, a watch event split over several WebSocket frames (a large
+     * ConfigMap) stops that watch until it is restarted (fabric8io/kubernetes-client#7347).
+     */
+    @WithDefault("http")
+    WatchTransport watches();
+
+    enum WatchTransport {
+        http, websocket
+    }
+
     /** Engine tuning. */
     EngineConfig engine();
 

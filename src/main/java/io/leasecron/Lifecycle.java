@@ -71,7 +71,7 @@ public class Lifecycle {
             var l = config.lease();
             LeaseSettings lease = new LeaseSettings(namespace, l.name(), config.replica(), l.duration(), l.renewDeadline(),
                     l.retryPeriod(), l.claimAhead());
-            this.client = client(base.getConfiguration(), lease, registry);
+            this.client = client(base.getConfiguration(), lease, config.watches(), registry);
             this.replica = Replica.kubernetes(parts, client, lease);
         } else {
             this.client = null;
@@ -83,14 +83,19 @@ public class Lifecycle {
      * The client the service uses: the configured cluster and credentials, this replica's identity in the
      * User-Agent (so the API server's audit log names the pod), a request timeout shorter than the renew deadline
      * (a hung call must not outlive the lease), no hidden retries (the elector retries on its own schedule), and
-     * every request counted in {@code leasecron_api_requests_total}.
+     * every request counted in {@code leasecron_api_requests_total}. Watches are HTTP streams unless configured
+     * otherwise: this client's Vert.x WebSocket stops delivering after a message that spans several frames (a large
+     * ConfigMap), which would silently freeze the job informer (fabric8io/kubernetes-client#7347).
      */
-    private static KubernetesClient client(Config base, LeaseSettings lease, MeterRegistry registry) {
+    private static KubernetesClient client(Config base, LeaseSettings lease, LeasecronConfig.WatchTransport watches,
+            MeterRegistry registry) {
         int timeout = (int) Math.min(base.getRequestTimeout() > 0 ? base.getRequestTimeout() : Long.MAX_VALUE,
                 lease.renewDeadline().minus(lease.retryPeriod()).toMillis());
         Config c = new ConfigBuilder(base).withRequestTimeout(timeout).withConnectionTimeout(Math.min(timeout, 5000))
-                .withRequestRetryBackoffLimit(0).withUserAgent("leasecron/" + lease.identity()).build();
-        LOG.infof("Kubernetes API %s, namespace %s, request timeout %d ms", c.getMasterUrl(), lease.namespace(), timeout);
+                .withRequestRetryBackoffLimit(0).withUserAgent("leasecron/" + lease.identity())
+                .withOnlyHttpWatches(watches == LeasecronConfig.WatchTransport.http).build();
+        LOG.infof("Kubernetes API %s, namespace %s, request timeout %d ms, %s watches", c.getMasterUrl(), lease.namespace(), timeout,
+                watches);
         ApiRequestCounter counter = new ApiRequestCounter(registry);
         return new KubernetesClientBuilder().withConfig(c)
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("leasecron-requests", counter)).build();

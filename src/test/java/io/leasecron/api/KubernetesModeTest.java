@@ -30,7 +30,8 @@ class KubernetesModeTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("leasecron.mode", "kubernetes", "leasecron.namespace", "jobs", "leasecron.replica", "pod-under-test",
-                    "leasecron.lease.duration", "3s", "leasecron.lease.renew-deadline", "2s", "leasecron.lease.retry-period", "500ms");
+                    "leasecron.lease.duration", "3s", "leasecron.lease.renew-deadline", "2s", "leasecron.lease.retry-period", "500ms",
+                    "leasecron.watches", "websocket");
         }
     }
 
