@@ -234,7 +234,7 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
     }
 
     /** Keeps the newest finished Jobs of one job within the history limits; deletes the older ones. */
-    void cleanUp(KubernetesJobAction action, String label) {
+    private void cleanUp(KubernetesJobAction action, String label) {
         try {
             List<Job> jobs = list(label);
             List<Job> done = jobs.stream().filter(j -> finished(j).isPresent())
