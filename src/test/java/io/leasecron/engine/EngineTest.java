@@ -27,7 +27,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -277,6 +279,53 @@ class EngineTest {
         assertEquals(List.of(t("PT1H"), t("PT1H"), t("PT1H"), t("PT2H")), fires.stream().map(Fire::slot).toList());
         assertEquals(1, fires.stream().limit(3).map(Fire::idempotencyKey).distinct().count());
         assertEquals(List.of(true, true, false, true),
+                events.of(FailedExecution.class).stream().map(FailedExecution::willRetry).toList());
+    }
+
+    /** A jitter source that returns {@code values} in turn, then 0. */
+    static DoubleSupplier jitter(double... values) {
+        AtomicInteger i = new AtomicInteger();
+        return () -> i.get() < values.length ? values[i.getAndIncrement()] : 0.0;
+    }
+
+    List<Instant> attemptStarts() {
+        return events.of(FiredExecution.class).stream().map(FiredExecution::firedAt).toList();
+    }
+
+    @Test
+    void jitter_shortens_each_retry_delay_by_up_to_a_fifth() {
+        engine = new Engine(clock, gate, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, jitter(1.0, 0.5));
+        engine.addListener(events);
+        actions.put("a/flaky", f -> CompletableFuture.completedFuture(new RunResult.Failed("HTTP 503")));
+        engine.upsert(Jobs.every("a/flaky", "@every 1h", "retry: {attempts: 3, backoff: 10s}"));
+        at("PT1H");
+        at("PT1H7.999S");
+        assertEquals(1, fires.size());
+        at("PT1H8S"); // 10 s nominal, jitter 1.0: 10 s - 20% = 8 s
+        at("PT1H25.999S");
+        assertEquals(2, fires.size());
+        at("PT1H26S"); // 20 s nominal, jitter 0.5: 20 s - 10% = 18 s after the second attempt
+        assertEquals(List.of(t("PT1H"), t("PT1H8S"), t("PT1H26S")), attemptStarts());
+        assertEquals(List.of(1, 2, 3), fires.stream().map(Fire::attempt).toList());
+    }
+
+    @Test
+    void retry_delays_double_up_to_max_backoff_and_jitter_applies_to_the_capped_delay() {
+        engine = new Engine(clock, gate, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, jitter(0, 0, 0, 0.5));
+        engine.addListener(events);
+        actions.put("a/flaky", f -> CompletableFuture.completedFuture(new RunResult.Failed("HTTP 503")));
+        engine.upsert(Jobs.every("a/flaky", "@every 1h", "retry: {attempts: 5, backoff: 10s, maxBackoff: 25s}"));
+        at("PT1H");
+        at("PT1H10S"); // 10 s
+        at("PT1H30S"); // 20 s
+        at("PT1H54.999S");
+        assertEquals(3, fires.size(), "40 s nominal, capped at 25 s");
+        at("PT1H55S");
+        at("PT1H1M17.499S");
+        assertEquals(4, fires.size(), "80 s nominal, capped at 25 s, then 10% jitter: 22.5 s");
+        at("PT1H1M17.5S");
+        assertEquals(List.of(t("PT1H"), t("PT1H10S"), t("PT1H30S"), t("PT1H55S"), t("PT1H1M17.5S")), attemptStarts());
+        assertEquals(List.of(true, true, true, true, false),
                 events.of(FailedExecution.class).stream().map(FailedExecution::willRetry).toList());
     }
 
