@@ -404,6 +404,69 @@ class EngineTest {
         assertEquals(1, fires.size());
     }
 
+    /** catchUp Latest fires a runAt that has passed: once, however often the job is registered again afterwards. */
+    @Test
+    void a_one_time_job_that_fired_never_fires_again_when_it_is_registered_again() {
+        String once = "runAt: 2026-03-01T00:10:00Z\nhttp: {url: http://127.0.0.1:9/x}\n";
+        JobId id = JobId.parse("a/once");
+        clock.set(t("PT1H"));
+        engine.upsert(Jobs.spec("a/once", once));
+        engine.tick();
+        assertEquals(List.of(t("PT10M")), fires.stream().map(Fire::slot).toList(), "past when it appeared: catchUp Latest fires it");
+
+        clock.set(t("PT1H1M"));
+        engine.upsert(Jobs.spec("a/once", once)); // the same spec pushed again
+        engine.tick();
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T01:10:00+01:00\ntimeZone: Europe/Berlin\n"
+                + "http: {url: http://127.0.0.1:9/y}\n")); // the same instant, spelled otherwise, another zone and URL
+        engine.tick();
+        assertEquals(List.of(), events.of(SkippedExecution.class), "an edit that keeps runAt keeps the job as it is");
+        engine.remove(id); // its ConfigMap deleted and created again
+        engine.upsert(Jobs.spec("a/once", once));
+        engine.tick();
+        assertEquals(1, fires.size());
+        SkippedExecution again = events.of(SkippedExecution.class).get(0);
+        assertEquals(SkipReason.ALREADY_FIRED, again.reason());
+        assertEquals(t("PT10M"), again.slot());
+        assertEquals("runAt 2026-03-01T00:10:00Z has already fired on this replica; a one-time job fires once, also when it is "
+                + "registered again", again.detail());
+        assertTrue(engine.status(id).orElseThrow().next().isEmpty());
+
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:20:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        engine.tick();
+        assertEquals(List.of(t("PT10M"), t("PT20M")), fires.stream().map(Fire::slot).toList(), "a new runAt is a new slot");
+    }
+
+    @Test
+    void a_one_time_job_that_fired_at_its_time_does_not_fire_when_it_is_created_again_later() {
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:10:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        at("PT10M");
+        clock.set(t("PT30M"));
+        engine.remove(JobId.parse("a/once"));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:10:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        engine.tick();
+        assertEquals(List.of(t("PT10M")), fires.stream().map(Fire::slot).toList());
+        assertEquals(List.of("a/once@" + t("PT10M") + ":FiredExecution", "a/once@" + t("PT10M") + ":SucceededExecution",
+                "a/once@" + t("PT10M") + ":SkippedExecution(already_fired)"), events.lines());
+    }
+
+    /** A one-time run that was skipped at the replica's limit never started: registered again, it may still fire. */
+    @Test
+    void a_one_time_job_skipped_at_the_limit_has_not_fired() {
+        engine = newEngine(Runnable::run, EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Skip));
+        var open = holdRuns("a/long");
+        engine.upsert(Jobs.every("a/long", "@every 1h"));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T01:00:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        at("PT1H");
+        assertEquals(SkipReason.LIMIT, events.of(SkippedExecution.class).get(0).reason());
+        open.get("a/long@" + t("PT1H")).complete(new RunResult.Succeeded("ok"));
+        clock.set(t("PT1H1M"));
+        engine.remove(JobId.parse("a/once"));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T01:00:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        engine.tick();
+        assertEquals(List.of("a/long", "a/once"), fires.stream().map(f -> f.spec().id().toString()).toList());
+    }
+
     @Test
     void an_edit_that_keeps_the_schedule_keeps_the_pending_slot_and_uses_the_new_spec() {
         engine.upsert(Jobs.every("a/job", "@every 1m"));
