@@ -1,6 +1,7 @@
 package io.leasecron;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leasecron.engine.EngineSettings;
 import io.leasecron.execution.Fire;
@@ -11,6 +12,8 @@ import io.leasecron.observe.RunHistory;
 import io.leasecron.testing.FakeClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Whole local-mode replicas on a folder of manifests, as on a laptop, driven by a fake clock. Actions are recorded,
- * not executed.
+ * Whole local-mode replicas on a folder of manifests, as on a laptop, driven by a fake clock: restarts, and the
+ * replica's metrics as Prometheus scrapes them. Actions are recorded, not executed.
  */
 class LocalReplicaTest {
     static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
@@ -105,5 +108,38 @@ class LocalReplicaTest {
         second.reloadJobs();
         second.step();
         assertEquals(List.of("once/migrate@2026-12-01T10:00:10Z", "late/report@2026-12-01T11:02:00Z"), fired());
+    }
+
+    /** {@code leasecron_queued_fires} and {@code leasecron_queue_wait_seconds}, as the replica's registry serves them. */
+    @Test
+    void fires_queued_for_the_concurrency_limit_are_counted_and_their_wait_is_measured() throws Exception {
+        write("q.yaml", job("a", "schedule: \"@every 10s\"\nhttp: {url: http://127.0.0.1:9/a}")
+                + job("b", "schedule: \"@every 10s\"\nhttp: {url: http://127.0.0.1:9/b}"));
+        CompletableFuture<RunResult> a = new CompletableFuture<>();
+        CompletableFuture<RunResult> b = new CompletableFuture<>();
+        held.put("q/a", a);
+        held.put("q/b", b);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        FakeClock clock = new FakeClock(T0);
+        Replica replica = start(clock, EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Wait), registry);
+        assertTrue(registry.scrape().contains("\nleasecron_queued_fires 0.0\n"), registry.scrape());
+        assertTrue(registry.scrape().contains("\nleasecron_queue_wait_seconds_count 0.0\n"), registry.scrape());
+
+        clock.set(T0.plusSeconds(10));
+        replica.step();
+        assertEquals(1, fires.size(), "one runs, the other waits for the limit of 1");
+        String waiting = registry.scrape();
+        assertTrue(waiting.contains("\nleasecron_queued_fires 1.0\n"), waiting);
+        assertTrue(waiting.contains("\nleasecron_queue_wait_seconds_count 0.0\n"), "counted when it starts: " + waiting);
+
+        clock.set(T0.plusSeconds(14));
+        (fires.get(0).spec().id().name().equals("a") ? a : b).complete(new RunResult.Succeeded("done"));
+        assertEquals(2, fires.size(), "the queued fire started when the permit freed");
+        String started = registry.scrape();
+        for (String line : List.of("leasecron_queued_fires 0.0", "leasecron_queue_wait_seconds_count 1.0",
+                "leasecron_queue_wait_seconds_sum 4.0", "leasecron_queue_wait_seconds_bucket{le=\"1.0\",} 0.0",
+                "leasecron_queue_wait_seconds_bucket{le=\"5.0\",} 1.0", "leasecron_queue_wait_seconds_bucket{le=\"+Inf\",} 1.0")) {
+            assertTrue(started.contains("\n" + line + "\n"), line + " in\n" + started);
+        }
     }
 }
