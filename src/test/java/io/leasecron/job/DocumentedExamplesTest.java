@@ -15,11 +15,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** What users copy: every job in the YAML examples of docs/job-spec.md, through the real parser (shell enabled). */
+/**
+ * What users copy: every job in the YAML examples of docs/job-spec.md and in examples/, through the real parser with
+ * shell actions enabled (as under {@code quarkus:dev}).
+ */
 class DocumentedExamplesTest {
     static final JobSpecParser.Options SHELL = new JobSpecParser.Options(true);
     static final Pattern YAML_BLOCK = Pattern.compile("```yaml\\n(.*?)```", Pattern.DOTALL);
@@ -84,5 +90,55 @@ class DocumentedExamplesTest {
         KubernetesJobAction export = (KubernetesJobAction) jobs.get("nightly-export").action();
         assertEquals(List.of(3, 2), List.of(export.successfulJobsHistoryLimit(), export.failedJobsHistoryLimit()));
         assertFalse(jobs.get("migrate-2026-12").runAt().isEmpty());
+    }
+
+    /** Every folder under examples/ holding manifests, as local mode reads one; its Secrets answer its jobs' references. */
+    @Test
+    void every_manifest_in_examples_loads_with_no_invalid_job_and_every_secret_reference_resolves() throws Exception {
+        List<Path> folders;
+        try (var walk = Files.walk(Path.of("examples"))) {
+            folders = walk.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).map(Path::getParent)
+                    .distinct().sorted().toList();
+        }
+        assertEquals(List.of(Path.of("examples"), Path.of("examples/kubernetes")), folders);
+        Map<String, JobSpec> scheduled = new TreeMap<>();
+        List<String> unresolved = new ArrayList<>();
+        for (Path folder : folders) {
+            JobCatalogue catalogue = new JobCatalogue(new JobCatalogue.Sink() {
+                @Override
+                public void upsert(JobSpec spec) {
+                    scheduled.put(spec.id().toString(), spec);
+                }
+
+                @Override
+                public void remove(JobId id) {
+                    scheduled.remove(id.toString());
+                }
+            }, SHELL);
+            DirectoryJobSource source = new DirectoryJobSource(folder, catalogue);
+            source.rescan();
+            assertEquals(Map.of(), catalogue.sourceProblems(), folder + ": files that could not be read");
+            assertEquals(List.of(), catalogue.entries().stream().flatMap(e -> e.error().stream()).toList(), folder + ": invalid jobs");
+            for (JobCatalogue.Entry e : catalogue.entries()) {
+                List<SecretRef> refs = new ArrayList<>();
+                if (e.active().orElseThrow().action() instanceof HttpAction h) {
+                    refs.addAll(h.secretHeaders().values());
+                } else if (e.active().orElseThrow().action() instanceof ShellAction sh) {
+                    refs.addAll(sh.secretEnv().values());
+                }
+                for (SecretRef ref : refs) {
+                    try {
+                        source.secrets().value(ref);
+                    } catch (SecretResolver.SecretUnavailableException ex) {
+                        unresolved.add(e.id() + ": " + ex.getMessage());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), unresolved, "Secret references without a Secret manifest beside them");
+        assertEquals(List.of("actions/authorized-call", "actions/disk-report", "hello/heartbeat", "hello/nightly-report",
+                "hello/preview-berlin", "reports/nightly"), List.copyOf(scheduled.keySet()));
+        assertEquals(Set.of(HttpAction.class, ShellAction.class, KubernetesJobAction.class),
+                scheduled.values().stream().map(j -> j.action().getClass()).collect(Collectors.toSet()), "every action has an example");
     }
 }
