@@ -137,9 +137,12 @@ public final class Replica implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Local mode: jobs from a folder of ConfigMap manifests, one replica, always the leader. */
+    /**
+     * Local mode: jobs from a folder of ConfigMap manifests, one replica, always the leader of every slot after its
+     * start (see {@link AlwaysLeaderGate}).
+     */
     public static Replica local(Parts parts, Path jobsDir) {
-        return new Replica(parts, new AlwaysLeaderGate(), null, jobsDir, null, null);
+        return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null);
     }
 
     /** Kubernetes mode: jobs from labelled ConfigMaps, leadership from the Lease. */

@@ -1,6 +1,7 @@
 package io.leasecron;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,17 +9,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.http.AsyncBody;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import io.leasecron.engine.EngineSettings;
+import io.leasecron.execution.Fire;
+import io.leasecron.execution.KubernetesJobRunner;
 import io.leasecron.execution.RunResult;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
+import io.leasecron.job.JobSpec;
 import io.leasecron.leader.KubernetesLeaseStore;
 import io.leasecron.leader.LeaderElector;
 import io.leasecron.leader.LeaseRecord;
@@ -26,10 +35,13 @@ import io.leasecron.leader.LeaseSettings;
 import io.leasecron.leader.LeaseStore.Conflict;
 import io.leasecron.leader.LeaseStore.LeaseStoreException;
 import io.leasecron.testing.FakeClock;
+import io.leasecron.testing.Jobs;
 import io.leasecron.testing.RealControlPlane;
 import io.leasecron.testing.RealControlPlane.Grant;
+import io.leasecron.testing.RealControlPlane.OptionalRule;
 import io.leasecron.testing.TcpProxy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -303,6 +315,106 @@ class RealApiServerTest {
         assertEquals(missingMessage(ns, "get leases.coordination.k8s.io, list leases.coordination.k8s.io, "
                 + "watch leases.coordination.k8s.io, create leases.coordination.k8s.io, update leases.coordination.k8s.io, "
                 + "list configmaps, watch configmaps, create events"), e.getMessage());
+    }
+
+    // ---------------------------------------------------------------- kubernetesJob actions
+
+    /**
+     * A {@code kubernetesJob} action whose service account has exactly the documented Role with its
+     * {@code kubernetesJob} rule added (create, list, watch, delete on jobs.batch; no get): one Job per slot under a
+     * deterministic name, a second creation for that slot refused by the server and followed as the same run, the
+     * outcome taken from the Job's status, and the history limits applied after each run. No controller-manager runs
+     * here, so the test plays the Job controller and writes each Job's status through the status subresource.
+     */
+    @Test
+    void a_kubernetes_job_action_with_the_documented_job_rule_creates_follows_and_cleans_up_jobs() throws Exception {
+        String ns = cp.createNamespace("kubernetes-jobs");
+        cp.applyRbac(ns, Set.of(OptionalRule.KUBERNETES_JOBS));
+        KubernetesClient admin = cp.admin();
+        List<String> refusals = new CopyOnWriteArrayList<>(); // every answer of 400 or more either replica got
+        Interceptor refused = new Interceptor() {
+            @Override
+            public void after(HttpRequest request, HttpResponse<?> response, AsyncBody.Consumer<List<ByteBuffer>> consumer) {
+                if (response.code() >= 400) {
+                    refusals.add(request.header("User-Agent") + " " + request.method() + " " + request.uri().getPath() + " "
+                            + response.code());
+                }
+            }
+        };
+        KubernetesClient a = closing(cp.client(cp.apiUrl(), cp.token(ns, "leasecron"), ns, "leasecron/pod-a", refused));
+        KubernetesClient b = closing(cp.client(cp.apiUrl(), cp.token(ns, "leasecron"), ns, "leasecron/pod-b", refused));
+        KubernetesJobRunner runnerA = closing(new KubernetesJobRunner(a, ns));
+        KubernetesJobRunner runnerB = closing(new KubernetesJobRunner(b, ns));
+        JobSpec spec = Jobs.spec("reports/nightly", "schedule: \"0 3 * * *\"\nkubernetesJob:\n  successfulJobsHistoryLimit: 2\n"
+                + "  failedJobsHistoryLimit: 1\n  template:\n    spec:\n      backoffLimit: 0\n      template:\n        spec:\n"
+                + "          containers: [{name: report, image: busybox:1.36, args: [echo, hi]}]\n");
+        Instant day0 = Instant.parse("2026-12-01T03:00:00Z");
+        var jobs = admin.batch().v1().jobs().inNamespace(ns);
+
+        CompletableFuture<RunResult> first = runnerA.start(new Fire(spec, day0, 1, 3, "pod-a"));
+        String name = "reports-nightly-9710b5-tpcj00";
+        assertEquals(name, KubernetesJobRunner.jobName(spec.id(), day0, 1), "the name is a function of the job and the slot");
+        await(() -> jobs.withName(name).get() != null, "Job " + name + " was created");
+        Job created = jobs.withName(name).get();
+        assertEquals("3", created.getMetadata().getAnnotations().get("leasecron.io/term"));
+        assertEquals("pod-a", created.getMetadata().getAnnotations().get("leasecron.io/replica"));
+        assertEquals("reports.nightly", created.getMetadata().getLabels().get(KubernetesJobRunner.JOB_LABEL));
+
+        // The same slot again, on another replica: the server refuses the creation, and the fire follows the Job.
+        CompletableFuture<RunResult> second = runnerB.start(new Fire(spec, day0, 1, 4, "pod-b"));
+        String refusal = "leasecron/pod-b POST /apis/batch/v1/namespaces/" + ns + "/jobs 409";
+        await(() -> refusals.contains(refusal), "pod-b's creation was refused");
+        assertFalse(first.isDone(), "running until the Job finishes");
+        finish(admin, ns, name, true);
+        assertEquals(new RunResult.Succeeded("Job " + name + " completed"), first.get(20, TimeUnit.SECONDS));
+        assertEquals(first.get(), second.get(20, TimeUnit.SECONDS), "the refused creation is the same run, not a failure");
+        assertEquals(List.of(name), jobNames(admin, ns), "exactly one Job for the slot");
+
+        // Four more days, failed, failed, succeeded, succeeded: after each outcome the runner applies the limits itself.
+        List<Boolean> succeeded = List.of(false, false, true, true);
+        for (int day = 1; day <= 4; day++) {
+            Instant slot = day0.plus(Duration.ofDays(day));
+            String n = KubernetesJobRunner.jobName(spec.id(), slot, 1);
+            CompletableFuture<RunResult> run = runnerA.start(new Fire(spec, slot, 1, 3, "pod-a"));
+            await(() -> jobs.withName(n).get() != null, "Job " + n + " was created");
+            finish(admin, ns, n, succeeded.get(day - 1));
+            assertEquals(succeeded.get(day - 1) ? new RunResult.Succeeded("Job " + n + " completed")
+                    : new RunResult.Failed("Job " + n + " failed: BackoffLimitExceeded (Job has reached the specified backoff limit)"),
+                    run.get(20, TimeUnit.SECONDS));
+        }
+        List<String> kept = java.util.stream.Stream.of(2, 3, 4)
+                .map(d -> KubernetesJobRunner.jobName(spec.id(), day0.plus(Duration.ofDays(d)), 1)).sorted().toList();
+        await(() -> jobNames(admin, ns).equals(kept), "only the newest failed Job (day 2) and the two newest successful ones "
+                + "(days 3, 4) are left");
+        assertEquals(List.of(refusal), refusals, "the only refusal was the duplicate creation: nothing the Role does not grant was asked");
+    }
+
+    static List<String> jobNames(KubernetesClient admin, String ns) {
+        return admin.batch().v1().jobs().inNamespace(ns).list().getItems().stream().map(j -> j.getMetadata().getName()).sorted()
+                .toList();
+    }
+
+    /** What the Job controller writes when a Job ends (the server checks these fields are consistent). */
+    static void finish(KubernetesClient admin, String ns, String name, boolean succeeded) {
+        Job j = admin.batch().v1().jobs().inNamespace(ns).withName(name).get();
+        String now = java.time.format.DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        JobStatusBuilder status = new JobStatusBuilder().withStartTime(now).withActive(0).withReady(0).withTerminating(0);
+        if (succeeded) {
+            status.withSucceeded(1).withCompletionTime(now)
+                    .addToConditions(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now))
+                    .addToConditions(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods", now));
+        } else {
+            status.withFailed(1)
+                    .addToConditions(condition("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now))
+                    .addToConditions(condition("Failed", "BackoffLimitExceeded", "Job has reached the specified backoff limit", now));
+        }
+        j.setStatus(status.build());
+        admin.batch().v1().jobs().inNamespace(ns).resource(j).updateStatus();
+    }
+
+    static io.fabric8.kubernetes.api.model.batch.v1.JobCondition condition(String type, String reason, String message, String now) {
+        return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
+                .withLastProbeTime(now).withLastTransitionTime(now).build();
     }
 
     // ---------------------------------------------------------------- watches that expire

@@ -416,6 +416,59 @@ class ReplicasTest {
         assertEquals(Instant.parse("2026-12-01T10:00:05Z"), fired.get(0).slot());
     }
 
+    /**
+     * A one-time job whose {@code runAt} had passed when it appeared, under {@code catchUp: Latest}: it fires at once,
+     * and never again — not when its spec is pushed again, nor when its ConfigMap is deleted and created again on the
+     * same leader (the engine's record of what it fired), nor after a handover or a crash (the Lease's
+     * dispatched-through record, which the next leader starts after).
+     */
+    @Test
+    void a_one_time_job_already_past_fires_once_through_re_registration_handovers_and_crashes() throws Exception {
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            nodes.add(new Node("pod-" + i + "-0", Duration.ZERO));
+        }
+        run(nodes, Duration.ofSeconds(4));
+        JobId id = JobId.parse("once/migrate");
+        String spec = "runAt: 2026-12-01T09:00:00Z\ncatchUp: Latest\nhttp: {url: \"http://127.0.0.1:9/migrate\"}\n";
+        try (KubernetesClient admin = api.client("test-admin")) {
+            var cms = admin.configMaps().inNamespace("test");
+            cms.resource(jobs("once", Map.of("migrate", spec))).create();
+            awaitOnAll(nodes, r -> r.engine().status(id).isPresent(), "the job on every replica");
+            run(nodes, Duration.ofSeconds(2));
+            assertEquals(List.of(Instant.parse("2026-12-01T09:00:00Z")), fired.stream().map(Fired::slot).toList(),
+                    "an hour late when it appeared: catchUp Latest fires it");
+
+            String respelled = "runAt: 2026-12-01T10:00:00+01:00\ntimeZone: Europe/Berlin\ncatchUp: Latest\n"
+                    + "http: {url: \"http://127.0.0.1:9/migrate\"}\n";
+            cms.withName("once").edit(cm -> new ConfigMapBuilder(cm).addToData("migrate", respelled).build());
+            awaitOnAll(nodes, r -> r.catalogue().entry(id).map(e -> e.text().equals(respelled)).orElse(false), "the edit");
+            run(nodes, Duration.ofSeconds(2));
+            cms.withName("once").delete();
+            awaitOnAll(nodes, r -> r.engine().status(id).isEmpty(), "the job deleted everywhere");
+            cms.resource(jobs("once", Map.of("migrate", spec))).create();
+            awaitOnAll(nodes, r -> r.engine().status(id).isPresent(), "the job created again everywhere");
+            run(nodes, Duration.ofSeconds(2));
+            assertEquals(1, fired.size(), "pushed again and re-created on the same leader: " + fired);
+        }
+        for (int round = 0; round < 2; round++) {
+            Node leader = leader(nodes);
+            nodes.remove(leader);
+            if (round == 0) {
+                leader.replica.shutdown(Duration.ofSeconds(1));
+            } else {
+                leader.alive = false;
+                leader.replica.close();
+                leader.proxy.cut();
+            }
+            run(nodes, Duration.ofSeconds(5));
+            nodes.add(new Node(next(leader.identity), Duration.ZERO));
+            run(nodes, Duration.ofSeconds(5));
+        }
+        assertEquals(1, fired.size(), "and not after a handover or a crash: " + fired);
+        assertEquals(List.of("pod-0-0#1", "pod-1-0#2", "pod-0-1#3"), List.copyOf(leadershipStarts.keySet()));
+    }
+
     private String next(String identity) {
         restarts++;
         return identity.substring(0, identity.lastIndexOf('-')) + "-" + restarts;

@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -85,6 +86,14 @@ public final class Engine {
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
+    /**
+     * The {@code runAt} of every one-time job this engine has started (or queued to start), by job, kept after the
+     * job is removed: a one-time job registered again — the same spec pushed again, its ConfigMap deleted and
+     * re-created — is not fired a second time. In memory only: what earlier processes fired is the gate's to know
+     * (the Lease's dispatched-through record; in local mode, the replica's start). One small entry per one-time job
+     * that fired, for the life of the process.
+     */
+    private final Map<JobId, Instant> oneTimeFired = new ConcurrentHashMap<>();
     /** Slots waiting for a claim, in the order they came due. */
     private List<Candidate> pending = new ArrayList<>();
     /** The latest slot a claim was requested for and not yet resolved; null when none is outstanding. */
@@ -626,6 +635,10 @@ public final class Engine {
     private Outcome fire(Candidate c, Instant now) {
         JobSpec spec = c.spec;
         Instant slot = c.slot;
+        if (spec.oneTime() && slot.equals(oneTimeFired.get(spec.id()))) {
+            publish(alreadyFired(spec));
+            return Outcome.HANDLED;
+        }
         if (c.skipReason != null) {
             publish(new SkippedExecution(spec.id(), slot, c.skipReason, c.skipDetail));
             return Outcome.HANDLED;
@@ -684,11 +697,39 @@ public final class Engine {
                     "previous run still in progress (concurrencyPolicy Forbid)"));
             return Outcome.HANDLED;
         }
+        if (spec.oneTime() && !claimOneTime(spec, slot)) {
+            unhold(run); // registered again while this very slot was being fired
+            publish(alreadyFired(spec));
+            return Outcome.HANDLED;
+        }
         for (Run old : replaced) {
             finish(old, null, "cancelled: replaced by slot " + slot + " (concurrencyPolicy Replace)", false, now);
         }
         launch(run, now);
         return Outcome.HANDLED;
+    }
+
+    /** Records that the one-time job's {@code runAt} fires now; false if it already did. Atomic per job. */
+    private boolean claimOneTime(JobSpec spec, Instant slot) {
+        boolean[] first = {false};
+        oneTimeFired.compute(spec.id(), (id, fired) -> {
+            first[0] = !slot.equals(fired);
+            return slot;
+        });
+        return first[0];
+    }
+
+    /** A one-time run that will not start after all: its {@code runAt} may fire later (a successor, a new registration). */
+    private void unclaimOneTime(Run run) {
+        if (run.spec.oneTime()) {
+            oneTimeFired.remove(run.spec.id(), run.slot);
+        }
+    }
+
+    private static SkippedExecution alreadyFired(JobSpec spec) {
+        Instant at = spec.runAt().orElseThrow();
+        return new SkippedExecution(spec.id(), at, SkipReason.ALREADY_FIRED, "runAt " + at
+                + " has already fired on this replica; a one-time job fires once, also when it is registered again");
     }
 
     private void retry(Run previous, Instant now) {
@@ -753,6 +794,7 @@ public final class Engine {
             }
             if (!run.permit) {
                 unhold(run);
+                unclaimOneTime(run);
                 publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.LIMIT, settings.maxConcurrentRuns()
                         + " runs already in progress on this replica (limit mode Skip)"));
                 return;
@@ -818,6 +860,7 @@ public final class Engine {
             openFloor = openFloor == null || run.slot.isBefore(openFloor) ? run.slot : openFloor;
         }
         publish(new SkippedExecution(run.spec.id(), run.slot, reason, detail));
+        unclaimOneTime(run);
         unhold(run);
     }
 
@@ -1135,6 +1178,9 @@ public final class Engine {
 
     /** Two specs that produce the same slots: an edit between them keeps the pending slot. */
     private static boolean sameSlots(JobSpec a, JobSpec b) {
+        if (a.oneTime() || b.oneTime()) {
+            return a.runAt().equals(b.runAt()); // one instant: its time zone or spelling changes nothing
+        }
         return a.scheduleText().equals(b.scheduleText()) && a.cronType() == b.cronType()
                 && a.timeZone().equals(b.timeZone()) && a.dstPolicy() == b.dstPolicy() && a.runAt().equals(b.runAt())
                 && a.schedule().equals(b.schedule());

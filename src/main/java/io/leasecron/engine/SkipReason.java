@@ -6,7 +6,7 @@ import java.util.Locale;
 public enum SkipReason {
     /** The gate refused: this replica does not hold the lease (or cannot prove it still does). */
     NOT_LEADER,
-    /** A previous leader claimed and started this slot. */
+    /** A previous leader (in local mode: an earlier run of this replica) started this slot, or may have. */
     PREVIOUS_LEADER,
     /** {@code concurrencyPolicy: Forbid} and the previous run is still going. */
     CONCURRENCY,
@@ -20,6 +20,8 @@ public enum SkipReason {
     DEADLINE_EXCEEDED,
     /** A previous leader claimed the slot and may have died before starting it; {@code delivery: AtMostOnce}. */
     UNCERTAIN,
+    /** A one-time job registered again after its {@code runAt} fired on this replica: it fires once. */
+    ALREADY_FIRED,
     /** The replica is shutting down and takes no new slots. */
     SHUTTING_DOWN;
 

@@ -38,7 +38,9 @@ import org.jboss.logging.Logger;
  * {@code concurrencyPolicy: Forbid}, a Job of an earlier slot that is still running — on any replica's watch —
  * makes the fire a skip; under {@code Replace} it is deleted first.
  *
- * <p>API calls run on a thread of this runner, never on the engine's dispatch threads.
+ * <p>API calls run on a thread of this runner, never on the engine's dispatch threads. It makes only the requests of
+ * the {@code jobs.batch} rule in docs/rbac.md — create, list, watch and delete — and never reads a single Job by
+ * name ({@code get}): the Job it created is the one the create returned, and an existing one is found by listing.
  */
 public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(KubernetesJobRunner.class);
@@ -101,8 +103,7 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         KubernetesJobAction action = (KubernetesJobAction) fire.spec().action();
         String label = jobLabel(fire.spec().id());
         ensureInformer();
-        List<Job> running = client.batch().v1().jobs().inNamespace(namespace).withLabel(JOB_LABEL, label).list().getItems()
-                .stream().filter(j -> !j.getMetadata().getName().equals(name) && finished(j).isEmpty()).toList();
+        List<Job> running = list(label).stream().filter(j -> !j.getMetadata().getName().equals(name) && finished(j).isEmpty()).toList();
         if (!running.isEmpty()) {
             if (fire.spec().concurrencyPolicy() == ConcurrencyPolicy.Forbid) {
                 result.complete(new RunResult.Skipped("Job " + running.get(0).getMetadata().getName()
@@ -135,8 +136,9 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         job.setMetadata(meta);
         job.setSpec(template.getSpec());
         waiting.put(name, result);
+        Job current;
         try {
-            client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+            current = client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
             LOG.debugf("%s slot %s: created Job %s", fire.spec().id(), fire.slot(), name);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
@@ -147,17 +149,26 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
             }
             LOG.infof("%s slot %s: Job %s exists already (created for this slot before); following it", fire.spec().id(),
                     fire.slot(), name);
+            // It may have finished before this fire registered its interest, so no informer event will come: look
+            // once, with the list the Role grants (no get on jobs).
+            current = list(label).stream().filter(j -> name.equals(j.getMetadata().getName())).findFirst().orElse(null);
+            if (current == null) {
+                result.complete(new RunResult.Failed("Job " + name
+                        + " existed already and was deleted before its outcome could be read"));
+                return;
+            }
         }
-        // The Job may have finished before the informer registered our interest: look once.
-        Job current = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
-        if (current != null) {
-            finished(current).ifPresent(result::complete);
-        }
+        finished(current).ifPresent(result::complete);
         if (result.isDone()) {
             cleanUp(action, label);
         } else {
             result.thenRun(() -> api.execute(() -> cleanUp(action, label)));
         }
+    }
+
+    /** The Jobs of one leasecron job, straight from the API server. */
+    private List<Job> list(String label) {
+        return client.batch().v1().jobs().inNamespace(namespace).withLabel(JOB_LABEL, label).list().getItems();
     }
 
     /** The outcome of a finished Job, or empty while it runs. */
@@ -223,9 +234,9 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
     }
 
     /** Keeps the newest finished Jobs of one job within the history limits; deletes the older ones. */
-    void cleanUp(KubernetesJobAction action, String label) {
+    private void cleanUp(KubernetesJobAction action, String label) {
         try {
-            List<Job> jobs = client.batch().v1().jobs().inNamespace(namespace).withLabel(JOB_LABEL, label).list().getItems();
+            List<Job> jobs = list(label);
             List<Job> done = jobs.stream().filter(j -> finished(j).isPresent())
                     .sorted(Comparator.comparing((Job j) -> j.getMetadata().getCreationTimestamp() == null ? ""
                             : j.getMetadata().getCreationTimestamp()).thenComparing(j -> j.getMetadata().getName()).reversed())

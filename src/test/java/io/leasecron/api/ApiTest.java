@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leasecron.Lifecycle;
+import io.leasecron.testing.Await;
 import io.leasecron.testing.LocalJobsDirectory;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -211,6 +212,37 @@ class ApiTest {
         assertTrue(metrics.contains("leasecron_jobs{state=\"invalid\"} 1.0"), metrics);
         given().get("/api/v1/jobs/seed/ping").then().body("recentRuns[0].outcome", equalTo("succeeded"))
                 .body("recentRuns[0].replica", notNullValue());
+    }
+
+    /** {@code /runs}: the run history of a job, newest first, each run with every field; the seed job fires every second. */
+    @Test
+    void runs_lists_a_jobs_recent_runs_newest_first_with_every_field() {
+        String self = given().get("/api/v1/leader").then().statusCode(200).extract().jsonPath().getString("self");
+        Await.until(() -> given().get("/api/v1/jobs/seed/ping/runs").then().statusCode(200).extract().jsonPath()
+                .getList("$").size() >= 2, "seed/ping has run twice"); // real fires of the running service
+        JsonPath runs = given().get("/api/v1/jobs/seed/ping/runs").then().statusCode(200).contentType(ContentType.JSON)
+                .extract().jsonPath();
+        List<Map<String, Object>> all = runs.getList("$");
+        assertTrue(all.size() >= 2 && all.size() <= 20, "bounded by leasecron.history.runs-per-job (20): " + all.size());
+        List<java.time.Instant> slots = all.stream().map(r -> java.time.Instant.parse((String) r.get("slot"))).toList();
+        for (int i = 1; i < slots.size(); i++) {
+            assertTrue(slots.get(i).isBefore(slots.get(i - 1)), "newest first: " + slots);
+        }
+        // The newest that ran (a loaded machine may have reported a slot as missed since).
+        Map<String, Object> newest = all.stream().filter(r -> !String.valueOf(r.get("outcome")).startsWith("skipped:")).findFirst()
+                .orElseThrow();
+        assertTrue(((String) newest.get("slot")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.000Z"), newest.toString());
+        assertEquals(Map.of("outcome", "succeeded", "replica", self, "term", 1, "attempt", 1, "detail", "HTTP 200",
+                "willRetry", false), Map.of("outcome", newest.get("outcome"), "replica", newest.get("replica"), "term",
+                newest.get("term"), "attempt", newest.get("attempt"), "detail", newest.get("detail"), "willRetry",
+                newest.get("willRetry")));
+        assertTrue(((Number) newest.get("durationMs")).longValue() >= 0, newest.toString());
+        assertEquals(new java.util.TreeSet<>(List.of("slot", "outcome", "replica", "term", "attempt", "durationMs", "detail",
+                "willRetry")), new java.util.TreeSet<>(newest.keySet()));
+
+        given().get("/api/v1/jobs/seed/broken/runs").then().statusCode(200).body("$", hasSize(0));
+        given().get("/api/v1/jobs/seed/nope/runs").then().statusCode(404).contentType(ContentType.JSON)
+                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, GET /api/v1/jobs lists them"));
     }
 
     static String manifest(String name, String key, String schedule) {

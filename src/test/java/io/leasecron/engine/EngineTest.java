@@ -27,7 +27,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -280,6 +282,53 @@ class EngineTest {
                 events.of(FailedExecution.class).stream().map(FailedExecution::willRetry).toList());
     }
 
+    /** A jitter source that returns {@code values} in turn, then 0. */
+    static DoubleSupplier jitter(double... values) {
+        AtomicInteger i = new AtomicInteger();
+        return () -> i.get() < values.length ? values[i.getAndIncrement()] : 0.0;
+    }
+
+    List<Instant> attemptStarts() {
+        return events.of(FiredExecution.class).stream().map(FiredExecution::firedAt).toList();
+    }
+
+    @Test
+    void jitter_shortens_each_retry_delay_by_up_to_a_fifth() {
+        engine = new Engine(clock, gate, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, jitter(1.0, 0.5));
+        engine.addListener(events);
+        actions.put("a/flaky", f -> CompletableFuture.completedFuture(new RunResult.Failed("HTTP 503")));
+        engine.upsert(Jobs.every("a/flaky", "@every 1h", "retry: {attempts: 3, backoff: 10s}"));
+        at("PT1H");
+        at("PT1H7.999S");
+        assertEquals(1, fires.size());
+        at("PT1H8S"); // 10 s nominal, jitter 1.0: 10 s - 20% = 8 s
+        at("PT1H25.999S");
+        assertEquals(2, fires.size());
+        at("PT1H26S"); // 20 s nominal, jitter 0.5: 20 s - 10% = 18 s after the second attempt
+        assertEquals(List.of(t("PT1H"), t("PT1H8S"), t("PT1H26S")), attemptStarts());
+        assertEquals(List.of(1, 2, 3), fires.stream().map(Fire::attempt).toList());
+    }
+
+    @Test
+    void retry_delays_double_up_to_max_backoff_and_jitter_applies_to_the_capped_delay() {
+        engine = new Engine(clock, gate, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, jitter(0, 0, 0, 0.5));
+        engine.addListener(events);
+        actions.put("a/flaky", f -> CompletableFuture.completedFuture(new RunResult.Failed("HTTP 503")));
+        engine.upsert(Jobs.every("a/flaky", "@every 1h", "retry: {attempts: 5, backoff: 10s, maxBackoff: 25s}"));
+        at("PT1H");
+        at("PT1H10S"); // 10 s
+        at("PT1H30S"); // 20 s
+        at("PT1H54.999S");
+        assertEquals(3, fires.size(), "40 s nominal, capped at 25 s");
+        at("PT1H55S");
+        at("PT1H1M17.499S");
+        assertEquals(4, fires.size(), "80 s nominal, capped at 25 s, then 10% jitter: 22.5 s");
+        at("PT1H1M17.5S");
+        assertEquals(List.of(t("PT1H"), t("PT1H10S"), t("PT1H30S"), t("PT1H55S"), t("PT1H1M17.5S")), attemptStarts());
+        assertEquals(List.of(true, true, true, true, false),
+                events.of(FailedExecution.class).stream().map(FailedExecution::willRetry).toList());
+    }
+
     @Test
     void a_retry_is_abandoned_when_the_lease_term_changed() {
         actions.put("a/flaky", f -> CompletableFuture.completedFuture(new RunResult.Failed("HTTP 503")));
@@ -353,6 +402,69 @@ class EngineTest {
                 skipped.get(0).detail());
         engine.tick();
         assertEquals(1, fires.size());
+    }
+
+    /** catchUp Latest fires a runAt that has passed: once, however often the job is registered again afterwards. */
+    @Test
+    void a_one_time_job_that_fired_never_fires_again_when_it_is_registered_again() {
+        String once = "runAt: 2026-03-01T00:10:00Z\nhttp: {url: http://127.0.0.1:9/x}\n";
+        JobId id = JobId.parse("a/once");
+        clock.set(t("PT1H"));
+        engine.upsert(Jobs.spec("a/once", once));
+        engine.tick();
+        assertEquals(List.of(t("PT10M")), fires.stream().map(Fire::slot).toList(), "past when it appeared: catchUp Latest fires it");
+
+        clock.set(t("PT1H1M"));
+        engine.upsert(Jobs.spec("a/once", once)); // the same spec pushed again
+        engine.tick();
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T01:10:00+01:00\ntimeZone: Europe/Berlin\n"
+                + "http: {url: http://127.0.0.1:9/y}\n")); // the same instant, spelled otherwise, another zone and URL
+        engine.tick();
+        assertEquals(List.of(), events.of(SkippedExecution.class), "an edit that keeps runAt keeps the job as it is");
+        engine.remove(id); // its ConfigMap deleted and created again
+        engine.upsert(Jobs.spec("a/once", once));
+        engine.tick();
+        assertEquals(1, fires.size());
+        SkippedExecution again = events.of(SkippedExecution.class).get(0);
+        assertEquals(SkipReason.ALREADY_FIRED, again.reason());
+        assertEquals(t("PT10M"), again.slot());
+        assertEquals("runAt 2026-03-01T00:10:00Z has already fired on this replica; a one-time job fires once, also when it is "
+                + "registered again", again.detail());
+        assertTrue(engine.status(id).orElseThrow().next().isEmpty());
+
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:20:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        engine.tick();
+        assertEquals(List.of(t("PT10M"), t("PT20M")), fires.stream().map(Fire::slot).toList(), "a new runAt is a new slot");
+    }
+
+    @Test
+    void a_one_time_job_that_fired_at_its_time_does_not_fire_when_it_is_created_again_later() {
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:10:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        at("PT10M");
+        clock.set(t("PT30M"));
+        engine.remove(JobId.parse("a/once"));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:10:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        engine.tick();
+        assertEquals(List.of(t("PT10M")), fires.stream().map(Fire::slot).toList());
+        assertEquals(List.of("a/once@" + t("PT10M") + ":FiredExecution", "a/once@" + t("PT10M") + ":SucceededExecution",
+                "a/once@" + t("PT10M") + ":SkippedExecution(already_fired)"), events.lines());
+    }
+
+    /** A one-time run that was skipped at the replica's limit never started: registered again, it may still fire. */
+    @Test
+    void a_one_time_job_skipped_at_the_limit_has_not_fired() {
+        engine = newEngine(Runnable::run, EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Skip));
+        var open = holdRuns("a/long");
+        engine.upsert(Jobs.every("a/long", "@every 1h"));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T01:00:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        at("PT1H");
+        assertEquals(SkipReason.LIMIT, events.of(SkippedExecution.class).get(0).reason());
+        open.get("a/long@" + t("PT1H")).complete(new RunResult.Succeeded("ok"));
+        clock.set(t("PT1H1M"));
+        engine.remove(JobId.parse("a/once"));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T01:00:00Z\nhttp: {url: http://127.0.0.1:9/x}\n"));
+        engine.tick();
+        assertEquals(List.of("a/long", "a/once"), fires.stream().map(f -> f.spec().id().toString()).toList());
     }
 
     @Test

@@ -110,21 +110,42 @@ class KubernetesJobRunnerTest {
     }
 
     @Test
-    void finished_jobs_beyond_the_history_limits_are_deleted() throws Exception {
+    void replace_deletes_the_running_job_of_an_earlier_slot_then_creates_the_new_slots_job() throws Exception {
+        JobSpec spec = job("concurrencyPolicy: Replace\n");
+        CompletableFuture<RunResult> first = runner.start(new Fire(spec, SLOT, 1, 4, "pod-a"));
+        String running = KubernetesJobRunner.jobName(spec.id(), SLOT, 1);
+        awaitJob(running);
+        Instant next = SLOT.plusSeconds(86400);
+        CompletableFuture<RunResult> second = runner.start(new Fire(spec, next, 1, 4, "pod-a"));
+        String replacing = KubernetesJobRunner.jobName(spec.id(), next, 1);
+        awaitJob(replacing);
+        assertEquals(List.of(replacing), names(), "the running Job was deleted before the new slot's Job was created");
+        assertEquals(new RunResult.Failed("Job " + running + " was deleted before it finished"), first.get(10, TimeUnit.SECONDS));
+        assertFalse(second.isDone(), "the new slot's Job runs");
+        finish(replacing, "Complete");
+        assertEquals(new RunResult.Succeeded("Job " + replacing + " completed"), second.get(10, TimeUnit.SECONDS));
+    }
+
+    /** Each outcome is followed by the runner's own cleanup; nothing here calls it. */
+    @Test
+    void finished_jobs_beyond_the_history_limits_are_deleted_after_each_run() throws Exception {
         JobSpec spec = job("");
+        List<String> created = new java.util.ArrayList<>();
         for (int day = 0; day < 5; day++) {
             Instant slot = SLOT.plusSeconds(86400L * day);
             CompletableFuture<RunResult> f = runner.start(new Fire(spec, slot, 1, 4, "pod-a"));
             String name = KubernetesJobRunner.jobName(spec.id(), slot, 1);
             awaitJob(name);
+            created.add(name);
             finish(name, day == 1 || day == 2 ? "Failed" : "Complete");
             f.get(10, TimeUnit.SECONDS);
         }
-        runner.cleanUp((io.leasecron.job.KubernetesJobAction) spec.action(), "billing.export");
-        List<String> left = admin.batch().v1().jobs().inNamespace("test").list().getItems().stream()
-                .map(j -> j.getMetadata().getName()).sorted().toList();
-        List<String> expected = java.util.stream.Stream.of(2, 3, 4)
-                .map(d -> KubernetesJobRunner.jobName(spec.id(), SLOT.plusSeconds(86400L * d), 1)).sorted().toList();
-        assertEquals(expected, left, "the newest 2 successful (days 3, 4) and the newest failed (day 2)");
+        List<String> expected = java.util.stream.Stream.of(2, 3, 4).map(created::get).sorted().toList();
+        Await.until(() -> names().equals(expected), "only the newest 2 successful (days 3, 4) and the newest failed (day 2) are left");
+    }
+
+    List<String> names() {
+        return admin.batch().v1().jobs().inNamespace("test").list().getItems().stream().map(j -> j.getMetadata().getName()).sorted()
+                .toList();
     }
 }

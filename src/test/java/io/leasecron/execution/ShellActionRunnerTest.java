@@ -9,6 +9,8 @@ import io.leasecron.job.JobId;
 import io.leasecron.job.JobSpec;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.SecretResolver;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -81,6 +83,37 @@ class ShellActionRunnerTest {
             p.onExit().get(10, TimeUnit.SECONDS);
             assertFalse(p.isAlive(), "pid " + p.pid() + " is gone");
         }
+    }
+
+    static JobSpec inDirectory(String workingDir, String script) throws Exception {
+        return JobSpecParser.parse(new JobId("ops", "task"), "schedule: \"@daily\"\nshell:\n  command: [/bin/sh, -c, '" + script + "']\n"
+                + (workingDir == null ? "" : "  workingDir: " + workingDir + "\n"), new JobSpecParser.Options(true));
+    }
+
+    @Test
+    void the_program_runs_in_its_working_directory_or_else_in_the_services() throws Exception {
+        Path dir = Files.createTempDirectory("leasecron-workdir").toRealPath();
+        try {
+            Files.writeString(dir.resolve("input.csv"), "a,b\n");
+            RunResult inDir = runner.start(new Fire(inDirectory(dir.toString(), "pwd; ls"), SLOT, 1, 1, "pod-a")).get(10, TimeUnit.SECONDS);
+            String expected = dir + "\ninput.csv\n";
+            assertEquals(new RunResult.Succeeded("exit 0; output (" + expected.length() + " bytes, the last " + expected.length()
+                    + " shown): " + dir + " input.csv"), inDir);
+        } finally {
+            Files.deleteIfExists(dir.resolve("input.csv"));
+            Files.delete(dir);
+        }
+        RunResult unset = runner.start(new Fire(inDirectory(null, "pwd"), SLOT, 1, 1, "pod-a")).get(10, TimeUnit.SECONDS);
+        String service = Path.of("").toAbsolutePath().toRealPath().toString();
+        assertEquals(new RunResult.Succeeded("exit 0; output (" + (service.length() + 1) + " bytes, the last " + (service.length() + 1)
+                + " shown): " + service), unset);
+    }
+
+    @Test
+    void a_working_directory_that_does_not_exist_fails_the_fire_with_the_reason() throws Exception {
+        RunResult r = runner.start(new Fire(inDirectory("/no/such/dir", "pwd"), SLOT, 1, 1, "pod-a")).get(10, TimeUnit.SECONDS);
+        assertEquals(new RunResult.Failed("cannot start /bin/sh: Cannot run program \"/bin/sh\" (in directory \"/no/such/dir\"): "
+                + "error=2, No such file or directory"), r);
     }
 
     /** The shell and its two sleeps, found among this JVM's descendants once they exist (another thread starts them). */

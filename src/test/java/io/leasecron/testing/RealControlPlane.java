@@ -17,8 +17,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -36,9 +36,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -246,14 +249,41 @@ public final class RealControlPlane implements AutoCloseable {
     }
 
     /**
+     * The optional rules of k8s/rbac.yaml, which the file carries commented out under a heading that tells the user
+     * when to add them (docs/rbac.md lists the same ones).
+     */
+    public enum OptionalRule {
+        SECRETS("# Only for jobs that use valueFrom.secretKeyRef"),
+        KUBERNETES_JOBS("# Only for kubernetesJob actions");
+
+        final String heading;
+
+        OptionalRule(String heading) {
+            this.heading = heading;
+        }
+    }
+
+    /**
      * Applies k8s/rbac.yaml (ServiceAccount, Role and RoleBinding {@code leasecron}) into {@code namespace}, as a user
      * does after changing its namespace, with the {@code removed} verbs taken out of the Role (a rule left without
      * verbs is dropped: the API server refuses an empty one). Returns the Role as applied.
      */
     public Role applyRbac(String namespace, Grant... removed) {
+        return applyRbac(namespace, Set.of(), removed);
+    }
+
+    /**
+     * As {@link #applyRbac(String, Grant...)}, with the {@code optional} rules uncommented first, exactly as the file
+     * writes them: what a user who follows the heading's instruction applies.
+     */
+    public Role applyRbac(String namespace, Set<OptionalRule> optional, Grant... removed) {
         List<HasMetadata> items;
-        try (InputStream in = Files.newInputStream(projectRoot().resolve("k8s/rbac.yaml"))) {
-            items = admin.load(in).items();
+        try {
+            String text = Files.readString(projectRoot().resolve("k8s/rbac.yaml"));
+            for (OptionalRule rule : optional) {
+                text = uncomment(text, rule);
+            }
+            items = admin.load(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))).items();
             Role role = null;
             for (HasMetadata item : items) {
                 item.getMetadata().setNamespace(namespace);
@@ -290,6 +320,34 @@ public final class RealControlPlane implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static final Pattern COMMENTED_YAML = Pattern.compile("^(\\s*)# ((?:- |  ).*)$");
+
+    /** The commented lines right under {@code rule}'s heading, with their {@code "# "} taken out. */
+    static String uncomment(String text, OptionalRule rule) {
+        List<String> out = new ArrayList<>();
+        boolean inRule = false;
+        int uncommented = 0;
+        for (String line : text.split("\n", -1)) {
+            if (line.strip().startsWith(rule.heading)) {
+                inRule = true;
+                out.add(line);
+                continue;
+            }
+            Matcher m = COMMENTED_YAML.matcher(line);
+            if (inRule && m.matches()) {
+                out.add(m.group(1) + m.group(2));
+                uncommented++;
+                continue;
+            }
+            inRule = false;
+            out.add(line);
+        }
+        if (uncommented == 0) {
+            throw new IllegalStateException("k8s/rbac.yaml has no commented rule under \"" + rule.heading + "\"");
+        }
+        return String.join("\n", out);
     }
 
     /**
