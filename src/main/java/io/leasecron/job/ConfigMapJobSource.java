@@ -29,6 +29,7 @@ public final class ConfigMapJobSource implements AutoCloseable {
     private final JobCatalogue catalogue;
     private final Map<String, Ref> applied = new ConcurrentHashMap<>();
     private SharedIndexInformer<ConfigMap> informer;
+    private volatile boolean loaded;
 
     public ConfigMapJobSource(KubernetesClient client, String namespace, JobCatalogue catalogue) {
         this.client = client;
@@ -79,8 +80,15 @@ public final class ConfigMapJobSource implements AutoCloseable {
         }
     }
 
-    /** True once the informer has listed every labelled ConfigMap and each listed version has reached the catalogue. */
+    /**
+     * True once the informer has listed every labelled ConfigMap and each listed version has reached the catalogue,
+     * and from then on: the readiness of a replica whose jobs were loaded does not flap while later edits are
+     * being applied (the informer's store holds an edit a moment before its handler has applied it).
+     */
     public boolean loaded() {
+        if (loaded) {
+            return true;
+        }
         if (informer == null || !informer.hasSynced()) {
             return false;
         }
@@ -90,6 +98,7 @@ public final class ConfigMapJobSource implements AutoCloseable {
                 return false;
             }
         }
+        loaded = true;
         return true;
     }
 
