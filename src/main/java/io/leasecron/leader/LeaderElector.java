@@ -80,6 +80,8 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     private final List<Runnable> claimWaiters = new ArrayList<>();
     private Instant dispatchedReported;
     private Instant dispatchedWritten;
+    /** The latest slot the gate let fire in this term: started, or about to be. A release never withdraws it. */
+    private Instant authorisedThrough;
     private long retryAfterNanos;
     /** The last term this process led, and how far it had started slots: a re-acquisition continues from there. */
     private OwnTerm lastOwn;
@@ -125,6 +127,10 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
                         ? "this replica does not hold the lease (nobody does right now)"
                         : "this replica does not hold the lease; " + holder + " does");
             }
+            if (closed) {
+                // Releasing: what the release keeps claimed is fixed now, nothing more may fire under it.
+                return new Decision.Refused(SkipReason.SHUTTING_DOWN, "this replica is releasing the lease");
+            }
             long silent = clock.nanoTime() - lastRenewSentNanos;
             if (silent >= renewDeadlineNanos) {
                 return new Decision.Refused(SkipReason.NOT_LEADER, "the lease was not renewed for "
@@ -140,6 +146,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
                         + "it (claimed until " + baseClaim + ", dispatched through " + baseDispatched + ")");
             }
             if (myClaim != null && !slot.isAfter(myClaim)) {
+                authorisedThrough = max(authorisedThrough, slot);
                 return new Decision.Fire(term);
             }
             return Decision.PENDING;
@@ -374,6 +381,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         }
         dispatchedReported = null;
         dispatchedWritten = null;
+        authorisedThrough = null;
         wantClaim = null;
         acquisitions.incrementAndGet();
         long t = term;
@@ -593,8 +601,9 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
 
     /**
      * Gives the lease up for a fast handover: records how far slots were started, withdraws claims beyond that
-     * (the engine must already have stopped taking slots), and clears the holder so followers take over at once.
-     * Returns whether a release was written.
+     * (the engine must already have stopped taking slots) but never below a slot the gate let fire, and clears the
+     * holder so followers take over at once. From now on the gate lets nothing fire. Returns whether a release was
+     * written.
      */
     public boolean release() {
         LeaseRecord record;
@@ -605,10 +614,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
             if (!leading) {
                 return false;
             }
-            Instant dispatched = max(dispatchedReported, baseDispatched);
-            Instant claim = max(dispatched, baseClaim);
-            record = new LeaseRecord("", 1, mine.acquireTime(), clock.now(), mine.transitions(), term, claim, dispatched,
-                    mine.resourceVersion());
+            record = releasing(mine);
         } finally {
             lock.unlock();
         }
@@ -618,8 +624,8 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
             writes.incrementAndGet();
             store.update(record);
             released = true;
-            LOG.infof("%s released lease %s/%s (term %d, dispatched through %s)", settings.identity(), settings.namespace(),
-                    settings.name(), record.term(), record.dispatchedThrough());
+            LOG.infof("%s released lease %s/%s (term %d, dispatched through %s, claimed until %s)", settings.identity(),
+                    settings.namespace(), settings.name(), record.term(), record.dispatchedThrough(), record.claimedUntil());
         } catch (Conflict | LeaseStoreException e) {
             LOG.warnf("%s could not release lease %s: %s; followers take over when it expires", settings.identity(),
                     settings.name(), e.getMessage());
@@ -632,6 +638,22 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         }
         runAll(after);
         return released;
+    }
+
+    /**
+     * Under lock. The release of {@code base}: how far slots were started, claims withdrawn down to that, but never
+     * below a slot the gate let fire (it may be starting right now), and no holder.
+     */
+    private LeaseRecord releasing(LeaseRecord base) {
+        Instant dispatched = max(startedThrough(), base.dispatchedThrough());
+        Instant claim = max(max(dispatched, baseClaim), authorisedThrough);
+        return new LeaseRecord("", 1, base.acquireTime(), clock.now(), base.transitions(), term, claim, dispatched,
+                base.resourceVersion());
+    }
+
+    /** Under lock. Every claimed slot up to here was started or deliberately not fired, as far as this term knows. */
+    private Instant startedThrough() {
+        return max(max(dispatchedReported, baseDispatched), mine == null ? null : mine.dispatchedThrough());
     }
 
     @Override
