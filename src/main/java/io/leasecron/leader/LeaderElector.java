@@ -52,6 +52,9 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     private final LeaseStore store;
     private final LeaseSettings settings;
     private final Clock clock;
+    /** How often a release is tried when it loses a race, re-reading the Lease in between. */
+    static final int RELEASE_ATTEMPTS = 3;
+
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -602,7 +605,9 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     /**
      * Gives the lease up for a fast handover: records how far slots were started, withdraws claims beyond that
      * (the engine must already have stopped taking slots) but never below a slot the gate let fire, and clears the
-     * holder so followers take over at once. From now on the gate lets nothing fire. Returns whether a release was
+     * holder so followers take over at once. From now on the gate lets nothing fire. A release that loses a race
+     * (usually with this replica's own renewal, in flight when it began) reads the Lease again and is retried while
+     * the term is still this replica's, at most {@value #RELEASE_ATTEMPTS} times. Returns whether a release was
      * written.
      */
     public boolean release() {
@@ -620,15 +625,27 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         }
         List<Runnable> after = new ArrayList<>();
         boolean released = false;
-        try {
-            writes.incrementAndGet();
-            store.update(record);
-            released = true;
-            LOG.infof("%s released lease %s/%s (term %d, dispatched through %s, claimed until %s)", settings.identity(),
-                    settings.namespace(), settings.name(), record.term(), record.dispatchedThrough(), record.claimedUntil());
-        } catch (Conflict | LeaseStoreException e) {
-            LOG.warnf("%s could not release lease %s: %s; followers take over when it expires", settings.identity(),
-                    settings.name(), e.getMessage());
+        for (int attempt = 1; record != null; attempt++) {
+            try {
+                writes.incrementAndGet();
+                store.update(record);
+                released = true;
+                LOG.infof("%s released lease %s/%s (term %d, dispatched through %s, claimed until %s)", settings.identity(),
+                        settings.namespace(), settings.name(), record.term(), record.dispatchedThrough(), record.claimedUntil());
+                break;
+            } catch (Conflict e) {
+                // Usually this replica's own last renewal, in flight when the release began, landed first.
+                if (attempt >= RELEASE_ATTEMPTS) {
+                    LOG.warnf("%s could not release lease %s in %d attempts: %s; followers take over when it expires",
+                            settings.identity(), settings.name(), RELEASE_ATTEMPTS, e.getMessage());
+                    break;
+                }
+                record = releasingAgain(e.getMessage());
+            } catch (LeaseStoreException e) {
+                LOG.warnf("%s could not release lease %s: %s; followers take over when it expires", settings.identity(),
+                        settings.name(), e.getMessage());
+                break;
+            }
         }
         lock.lock();
         try {
@@ -649,6 +666,30 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         Instant claim = max(max(dispatched, baseClaim), authorisedThrough);
         return new LeaseRecord("", 1, base.acquireTime(), clock.now(), base.transitions(), term, claim, dispatched,
                 base.resourceVersion());
+    }
+
+    /** After a conflicting release: the release of the Lease as it is now, if this term still holds it; else null. */
+    private LeaseRecord releasingAgain(String conflict) {
+        Optional<LeaseRecord> current;
+        try {
+            current = store.get();
+        } catch (LeaseStoreException e) {
+            LOG.warnf("%s could not release lease %s (%s) nor read it again: %s; followers take over when it expires",
+                    settings.identity(), settings.name(), conflict, e.getMessage());
+            return null;
+        }
+        lock.lock();
+        try {
+            if (current.isPresent() && current.get().term() == term && settings.identity().equals(current.get().holder())) {
+                mine = current.get();
+                return releasing(mine);
+            }
+            LOG.infof("%s: nothing to release, lease %s is now %s", settings.identity(), settings.name(),
+                    current.map(r -> r.held() ? "held by " + r.holder() + " (term " + r.term() + ")" : "free").orElse("deleted"));
+            return null;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Under lock. Every claimed slot up to here was started or deliberately not fired, as far as this term knows. */

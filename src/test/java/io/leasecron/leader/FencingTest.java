@@ -295,4 +295,31 @@ class FencingTest {
         assertEachOnce("a/one", 1, 4);
         assertEachOnce("a/two", 1, 4);
     }
+
+    // ---------------------------------------------------------------- release racing the elector's own write
+
+    @Test
+    void a_release_that_loses_the_race_with_its_own_renewal_is_retried_and_followers_take_over_at_once() throws Exception {
+        Node a = node("pod-a");
+        a.settle();
+        AtomicBoolean raced = new AtomicBoolean();
+        a.beforeUpdate = r -> {
+            if (r.held() || raced.getAndSet(true)) {
+                return;
+            }
+            // The elector thread's renewal, sent before the release, lands first.
+            try {
+                LeaseRecord current = a.real.get().orElseThrow();
+                a.real.update(current.renewed(current.renewTime().plusMillis(1), current.claimedUntil(), current.dispatchedThrough()));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertTrue(a.elector.release(), "released after re-reading the Lease");
+        assertTrue(raced.get());
+        assertNull(lease().holder());
+        Node b = node("pod-b");
+        b.settle();
+        assertTrue(b.elector.isLeader(), "no wait for expiry");
+    }
 }
