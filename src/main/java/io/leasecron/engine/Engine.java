@@ -348,7 +348,7 @@ public final class Engine {
                 Outcome o = waiting.isEmpty() ? fire(c, now) : Outcome.WAITS;
                 if (o == Outcome.WAITS) {
                     waiting.add(c);
-                } else if (o == Outcome.ABANDONED) {
+                } else if (o == Outcome.ABANDONED || o == Outcome.REFUSED) {
                     progress = false; // not started, and not decided against: a successor must still see it as open
                 } else if (progress) {
                     handled = c.slot;
@@ -633,7 +633,12 @@ public final class Engine {
         /** Waits for its claim; nothing was published. */
         WAITS,
         /** Not started because the replica is shutting down: still open for a successor. */
-        ABANDONED
+        ABANDONED,
+        /**
+         * Refused for want of a valid lease (a follower, or a leader past its renew deadline): not started and not
+         * settled either. It is no progress: a later term catches it up, or reports it uncertain.
+         */
+        REFUSED
     }
 
     /** Gate, concurrency, run, publish: everything a slot goes through, in that order. */
@@ -669,7 +674,8 @@ public final class Engine {
             return Outcome.WAITS;
         } else if (decision instanceof Decision.Refused r) {
             publish(new SkippedExecution(spec.id(), slot, r.reason(), r.detail()));
-            return Outcome.HANDLED;
+            // Only a slot an earlier term started is settled; any other refusal leaves it open.
+            return r.reason() == SkipReason.PREVIOUS_LEADER ? Outcome.HANDLED : Outcome.REFUSED;
         } else {
             Decision.Uncertain u = (Decision.Uncertain) decision;
             boolean refire = spec.delivery() == Delivery.AtLeastOnce;

@@ -332,7 +332,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
                 LeaseRecord written = store.update(w.record());
                 lock.lock();
                 try {
-                    if (leading && mine != null && w.record().term() == term) {
+                    if (leading && mine != null && w.record().term() == term && !expiredWhileWaiting(written, sent, after)) {
                         mine = written;
                         observed = Optional.of(written);
                         observedAtNanos = sent;
@@ -359,6 +359,23 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
             }
         }
         runAll(after);
+    }
+
+    /**
+     * Under lock. A successful write whose answer came after the renew deadline of the previous one: meanwhile the
+     * gate refused slots for want of a valid lease, and the engine moved past them. The term is over, as it would be
+     * had this write failed; the replica steps down and takes the Lease back with a new term, whose catch-up
+     * covers those slots.
+     */
+    private boolean expiredWhileWaiting(LeaseRecord written, long sent, List<Runnable> after) {
+        if (clock.nanoTime() - lastRenewSentNanos < renewDeadlineNanos) {
+            return false;
+        }
+        mine = written;
+        observed = Optional.of(written);
+        observedAtNanos = sent;
+        stepDown("the lease was renewed only after the renew deadline had passed; taking it again with a new term", after);
+        return true;
     }
 
     private void becomeLeader(LeaseRecord written, Action.Acquire a, long sent, List<Runnable> after) {
@@ -407,12 +424,14 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         }
         lock.lock();
         try {
-            if (current != null && current.isPresent() && current.get().term() == term
+            if (leading && current != null && current.isPresent() && current.get().term() == term
                     && settings.identity().equals(current.get().holder())) {
                 // Our own earlier write landed although its answer was lost: continue from what is there.
-                mine = current.get();
-                if (mine.claimedUntil() != null && (myClaim == null || mine.claimedUntil().isAfter(myClaim))) {
-                    myClaim = mine.claimedUntil();
+                if (!expiredWhileWaiting(current.get(), sent, after)) {
+                    mine = current.get();
+                    if (mine.claimedUntil() != null && (myClaim == null || mine.claimedUntil().isAfter(myClaim))) {
+                        myClaim = mine.claimedUntil();
+                    }
                 }
                 return;
             }

@@ -296,6 +296,50 @@ class FencingTest {
         assertEachOnce("a/two", 1, 4);
     }
 
+    // ---------------------------------------------------------------- refusals past the renew deadline
+
+    @Test
+    void a_claimed_slot_refused_after_a_pause_past_the_renew_deadline_is_caught_up_not_lost() {
+        Node a = node("pod-a");
+        a.engine.upsert(everySecond("a/job", "AtMostOnce"));
+        run(Duration.ofMillis(1900), a);
+        at(t(2), a);
+        a.elector.step();
+        a.engine.tick();
+        a.elector.step();
+        assertEquals(t(2), a.elector.status().claimedUntil(), "10:00:02 claimed, not fired yet");
+        // A pause of 3 s before the timer thread gets to fire it: the gate refuses, the elector has not stepped down.
+        at(t(5), a);
+        a.engine.tick();
+        run(Duration.ofSeconds(3), a);
+        assertTrue(a.elector.isLeader());
+        assertEachOnce("a/job", 1, 7);
+    }
+
+    @Test
+    void slots_refused_while_a_renewal_was_in_flight_past_the_deadline_are_not_recorded_as_progress() {
+        Node a = new Node("pod-a", Duration.ofSeconds(2));
+        a.engine.upsert(everySecond("a/job", "AtMostOnce"));
+        run(Duration.ofMillis(1500), a);
+        assertEquals(t(3), a.elector.status().claimedUntil(), "claims reach 2 s ahead");
+        AtomicBoolean slow = new AtomicBoolean(true);
+        a.beforeUpdate = r -> {
+            if (!slow.get() || !r.claimedUntil().equals(t(3))) {
+                return;
+            }
+            slow.set(false);
+            // This renewal takes 1.6 s. Meanwhile the renew deadline of the previous one passes, and the timer
+            // thread is refused claimed slots.
+            Instant previous = a.elector.status().renewedAt();
+            at(previous.plus(Duration.ofMillis(2100)), a);
+            a.engine.tick();
+        };
+        run(Duration.ofSeconds(8), a);
+        assertFalse(slow.get(), "the slow renewal happened");
+        assertTrue(a.elector.isLeader());
+        assertEachOnce("a/job", 1, 9);
+    }
+
     // ---------------------------------------------------------------- release racing the elector's own write
 
     @Test
