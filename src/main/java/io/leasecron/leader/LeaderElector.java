@@ -86,7 +86,10 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     /** The latest slot the gate let fire in this term: started, or about to be. A release never withdraws it. */
     private Instant authorisedThrough;
     private long retryAfterNanos;
-    /** The last term this process led, and how far it had started slots: a re-acquisition continues from there. */
+    /**
+     * The last term this process led: how far it had started slots, and the latest it let fire. A re-acquisition
+     * with nobody in between continues from there.
+     */
     private OwnTerm lastOwn;
     private String lastError;
     private boolean closed;
@@ -98,7 +101,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     private final AtomicLong renewFailures = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
 
-    private record OwnTerm(long term, Instant dispatched) {
+    private record OwnTerm(long term, Instant dispatched, Instant authorised) {
     }
 
     public LeaderElector(LeaseStore store, LeaseSettings settings, Clock clock) {
@@ -181,11 +184,20 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     public void dispatched(Instant through) {
         lock.lock();
         try {
+            if (myClaim == null) {
+                return;
+            }
             // Only claimed slots count: a skip beyond the claim is not progress a successor may rely on.
-            Instant t = myClaim != null && through.isAfter(myClaim) ? myClaim : through;
-            if (leading && myClaim != null && (dispatchedReported == null || t.isAfter(dispatchedReported))) {
-                dispatchedReported = t;
-                signal();
+            Instant t = through.isAfter(myClaim) ? myClaim : through;
+            if (leading) {
+                if (dispatchedReported == null || t.isAfter(dispatchedReported)) {
+                    dispatchedReported = t;
+                    signal();
+                }
+            } else if (lastOwn != null && lastOwn.term == term && (lastOwn.dispatched == null || t.isAfter(lastOwn.dispatched))) {
+                // Started under the term this replica just stepped down from: it counts should this replica take the
+                // Lease back with nobody in between. (Nobody else ever relies on it: it is not on the Lease.)
+                lastOwn = new OwnTerm(lastOwn.term, t, lastOwn.authorised);
             }
         } finally {
             lock.unlock();
@@ -268,8 +280,8 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         LeaseRecord prev = observed.orElse(null);
         long nextTerm = prev == null ? 1 : prev.term() + 1;
         boolean ownTerm = prev != null && lastOwn != null && lastOwn.term == prev.term();
-        Engine.Takeover takeover = prev == null ? new Engine.Takeover(null, null)
-                : ownTerm ? new Engine.Takeover(lastOwn.dispatched, lastOwn.dispatched)
+        // An own term's takeover is decided in becomeLeader, from what is known by then.
+        Engine.Takeover takeover = prev == null || ownTerm ? new Engine.Takeover(null, null)
                 : new Engine.Takeover(prev.dispatchedThrough(), prev.claimedUntil());
         int transitions = prev == null ? 0 : prev.transitions() + (settings.identity().equals(prev.holder()) ? 0 : 1);
         LeaseRecord record = new LeaseRecord(settings.identity(), (int) settings.leaseDuration().toSeconds(), now, now, transitions,
@@ -389,15 +401,19 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         since = written.acquireTime();
         renewedAt = written.renewTime();
         lastError = null;
+        Engine.Takeover takeover;
         if (a.ownTerm()) {
-            // Nobody led in between: every slot this process claimed and did not start is simply not started yet.
-            baseClaim = lastOwn.dispatched;
+            // Nobody led in between: a slot this process claimed and never let fire is simply not started yet; one
+            // it let fire and never saw started may or may not have started, like a predecessor's.
             baseDispatched = lastOwn.dispatched;
+            baseClaim = max(lastOwn.dispatched, lastOwn.authorised);
             myClaim = written.claimedUntil();
+            takeover = new Engine.Takeover(baseDispatched, baseClaim);
         } else {
             baseClaim = written.claimedUntil();
             baseDispatched = written.dispatchedThrough() != null ? written.dispatchedThrough() : written.claimedUntil();
             myClaim = null;
+            takeover = a.takeover();
         }
         dispatchedReported = null;
         dispatchedWritten = null;
@@ -405,7 +421,6 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         wantClaim = null;
         acquisitions.incrementAndGet();
         long t = term;
-        Engine.Takeover takeover = a.takeover();
         LOG.infof("%s acquired lease %s/%s: term %d, taking over after %s (claimed until %s, dispatched through %s)",
                 settings.identity(), settings.namespace(), settings.name(), t, a.ownTerm() ? "its own term" : "the previous holder",
                 takeover.claimedUntil(), takeover.dispatchedThrough());
@@ -517,7 +532,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         }
         leading = false;
         long t = term;
-        lastOwn = new OwnTerm(t, max(dispatchedReported, baseDispatched));
+        lastOwn = new OwnTerm(t, startedThrough(), authorisedThrough);
         LOG.warnf("%s stepped down from term %d: %s", settings.identity(), t, reason);
         resolveAll(after);
         for (Listener l : listeners) {

@@ -296,6 +296,49 @@ class FencingTest {
         assertEachOnce("a/two", 1, 4);
     }
 
+    // ---------------------------------------------------------------- stepping down and taking the lease back
+
+    /** 10:00:02 is authorised and handed to a slow dispatch thread; then the API goes away for three seconds. */
+    Node startedThenCutOff() {
+        Node a = node("pod-a");
+        a.engine.upsert(everySecond("a/job", "AtMostOnce"));
+        run(Duration.ofMillis(1900), a);
+        a.holdDispatch = true;
+        run(Duration.ofMillis(100), a);
+        assertEquals(1, a.held.size(), "10:00:02 authorised, its start still queued");
+        a.cut.set(true);
+        run(Duration.ofSeconds(3), a);
+        assertFalse(a.elector.isLeader(), "stepped down at the renew deadline");
+        return a;
+    }
+
+    @Test
+    void a_slot_started_just_before_stepping_down_is_not_fired_again_when_the_same_replica_takes_the_lease_back() {
+        Node a = startedThenCutOff();
+        a.runHeld(); // the start, and its progress report, land after the step-down
+        a.cut.set(false);
+        run(Duration.ofSeconds(3), a);
+        assertTrue(a.elector.isLeader(), "took its own lease back, nobody led in between");
+        assertEachOnce("a/job", 1, 7);
+        assertEquals(List.of(), a.events.of(UncertainExecution.class), "it knows it started 10:00:02");
+    }
+
+    @Test
+    void a_slot_whose_start_is_reported_only_after_taking_the_lease_back_is_uncertain_not_fired_again() {
+        Node a = startedThenCutOff();
+        a.cut.set(false);
+        at(now.plus(Duration.ofMillis(200)), a); // past the retry backoff
+        for (int i = 0; i < 3 && !a.elector.isLeader(); i++) {
+            a.elector.step();
+        }
+        assertTrue(a.elector.isLeader());
+        a.engine.tick(); // applies the recovery while 10:00:02 has still not started
+        a.runHeld();
+        run(Duration.ofSeconds(2), a);
+        assertEachOnce("a/job", 1, 7);
+        assertEquals(List.of(t(2)), a.events.of(UncertainExecution.class).stream().map(UncertainExecution::slot).toList());
+    }
+
     // ---------------------------------------------------------------- refusals past the renew deadline
 
     @Test
