@@ -85,6 +85,8 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     private Instant dispatchedWritten;
     /** The latest slot the gate let fire in this term: started, or about to be. A release never withdraws it. */
     private Instant authorisedThrough;
+    /** While the Lease has never recorded a claim: the earliest slot the gate was asked about, for the first claim. */
+    private Instant firstAsked;
     private long retryAfterNanos;
     /**
      * The last term this process led: how far it had started slots, and the latest it let fire. A re-acquisition
@@ -154,6 +156,9 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
             if (myClaim != null && !slot.isAfter(myClaim)) {
                 authorisedThrough = max(authorisedThrough, slot);
                 return new Decision.Fire(term);
+            }
+            if (mine.claimedUntil() == null && (firstAsked == null || slot.isBefore(firstAsked))) {
+                firstAsked = slot;
             }
             return Decision.PENDING;
         } finally {
@@ -264,7 +269,13 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
             }
             Instant newClaim = claim ? wantClaim.plus(settings.claimAhead()) : myClaim;
             Instant claimField = max(max(newClaim, baseClaim), mine.claimedUntil());
-            Instant dispatchedField = max(max(dispatchedReported, baseDispatched), mine.dispatchedThrough());
+            Instant dispatchedField = startedThrough();
+            if (claim && mine.claimedUntil() == null && dispatchedField == null) {
+                // The first claim ever on this Lease: record with it that nothing of the batch has started, or a
+                // successor would take the batch for done should this replica die before its first progress write.
+                Instant first = firstAsked != null && firstAsked.isBefore(wantClaim) ? firstAsked : wantClaim;
+                dispatchedField = first.minusNanos(1);
+            }
             return new Action.Write(mine.renewed(clock.now(), claimField, dispatchedField), newClaim, dispatchedReported);
         }
         if (observed == null) {
@@ -418,6 +429,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         dispatchedReported = null;
         dispatchedWritten = null;
         authorisedThrough = null;
+        firstAsked = null;
         wantClaim = null;
         acquisitions.incrementAndGet();
         long t = term;

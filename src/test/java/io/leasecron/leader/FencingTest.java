@@ -248,7 +248,7 @@ class FencingTest {
         Node b = node("pod-b");
         b.settle();
         assertTrue(b.elector.isLeader());
-        assertFalse(b.elector.authorise(t(5)) instanceof Decision.Pending, "the successor must not claim it again");
+        assertInstanceOf(Decision.Uncertain.class, b.elector.authorise(t(5)), "the successor must not claim it again");
     }
 
     @Test
@@ -381,6 +381,37 @@ class FencingTest {
         assertFalse(slow.get(), "the slow renewal happened");
         assertTrue(a.elector.isLeader());
         assertEachOnce("a/job", 1, 9);
+    }
+
+    // ---------------------------------------------------------------- the first claim on a fresh Lease
+
+    @Test
+    void slots_claimed_by_the_first_leader_of_a_fresh_lease_are_uncertain_after_it_crashes() {
+        Node a = node("pod-a");
+        Node b = node("pod-b");
+        for (Node n : List.of(a, b)) {
+            n.engine.upsert(everySecond("a/most", "AtMostOnce"));
+            n.engine.upsert(everySecond("a/least", "AtLeastOnce"));
+        }
+        run(Duration.ofMillis(500), a, b);
+        assertTrue(a.elector.isLeader());
+        at(t(1), a, b);
+        a.elector.step();
+        a.engine.tick();
+        a.elector.step();
+        assertEquals(t(1), a.elector.status().claimedUntil());
+        // a dies between its first claim and its first fire: nothing of it was started.
+        a.alive = false;
+        a.cut.set(true);
+        assertEquals(List.of(), fired);
+        run(Duration.ofSeconds(5), b);
+        assertTrue(b.elector.isLeader());
+        assertEquals(List.of(t(1), t(1)), b.events.of(UncertainExecution.class).stream().map(UncertainExecution::slot).toList(),
+                "both slots of 10:00:01 are reported uncertain");
+        assertEquals(0, count("a/most@" + t(1)), "AtMostOnce: not fired again");
+        assertEquals(1, count("a/least@" + t(1)), "AtLeastOnce: fired again by the successor");
+        assertEachOnce("a/most", 2, 5);
+        assertEachOnce("a/least", 1, 5);
     }
 
     // ---------------------------------------------------------------- release racing the elector's own write
