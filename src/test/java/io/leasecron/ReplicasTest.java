@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.leasecron.engine.EngineSettings;
 import io.leasecron.engine.ExecutionEvent;
 import io.leasecron.execution.RunResult;
@@ -16,6 +17,7 @@ import io.leasecron.leader.LeaseSettings;
 import io.leasecron.testing.Await;
 import io.leasecron.testing.FakeClock;
 import io.leasecron.testing.MockApiServer;
+import io.leasecron.testing.RecordingTarget;
 import io.leasecron.testing.TcpProxy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -31,6 +33,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -64,6 +68,7 @@ class ReplicasTest {
     final Map<String, Long> leadershipStarts = new LinkedHashMap<>();
     Instant now = T0;
     int restarts;
+    RecordingTarget holder;
 
     @AfterEach
     void close() {
@@ -86,19 +91,31 @@ class ReplicasTest {
         final KubernetesClient client;
         final AtomicInteger requests = new AtomicInteger();
         final Replica replica;
+        /** While set, this replica's ConfigMap lists wait at a holding endpoint until the test releases them. */
+        volatile CountDownLatch listsHeld;
         boolean alive = true;
         Instant pausedUntil;
 
         Node(String identity, Duration skew) throws Exception {
+            this(identity, skew, null);
+        }
+
+        Node(String identity, Duration skew, CountDownLatch holdLists) throws Exception {
             this.identity = identity;
             this.skew = skew;
             this.clock = new FakeClock(now.plus(skew));
+            this.listsHeld = holdLists;
             URI server = URI.create(api.url());
             this.proxy = new TcpProxy(server.getHost(), server.getPort());
             this.client = MockApiServer.client(proxy.url(), "leasecron/" + identity, new Interceptor() {
                 @Override
                 public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
                     requests.incrementAndGet();
+                    CountDownLatch held = listsHeld;
+                    String query = request.uri().getRawQuery();
+                    if (held != null && request.uri().getPath().endsWith("/configmaps") && (query == null || !query.contains("watch=true"))) {
+                        builder.uri(URI.create(listHolder(held).url(request.uri().getRawPath())));
+                    }
                 }
             });
             toClose.add(proxy);
@@ -121,8 +138,18 @@ class ReplicasTest {
                 }
             });
             replica.start(false);
-            awaitLoaded(replica);
+            if (holdLists == null) {
+                awaitLoaded(replica);
+            }
             toClose.add(replica);
+        }
+
+        /** Lets the held ConfigMap list through and waits until it has reached the catalogue. */
+        void releaseLists() {
+            CountDownLatch held = listsHeld;
+            listsHeld = null;
+            held.countDown();
+            awaitLoaded(replica);
         }
 
         void turn() {
@@ -137,6 +164,35 @@ class ReplicasTest {
         boolean leader() {
             return alive && (pausedUntil == null || !now.isBefore(pausedUntil)) && replica.elector().orElseThrow().isLeader();
         }
+    }
+
+    /**
+     * A real HTTP endpoint that answers a ConfigMap list only once {@code release} opens, with the API server's
+     * list as of then: the list a replica's informer starts with arrives as late as the test wants.
+     */
+    RecordingTarget listHolder(CountDownLatch release) {
+        synchronized (this) {
+            if (holder == null) {
+                try {
+                    holder = new RecordingTarget();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                toClose.add(holder);
+            }
+        }
+        holder.reply(r -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try (KubernetesClient admin = api.client("test-admin")) {
+                return new RecordingTarget.Reply(200, Serialization.asJson(admin.configMaps().inNamespace("test")
+                        .withLabel("leasecron.io/jobs", "true").list()), null);
+            }
+        });
+        return holder;
     }
 
     static void awaitLoaded(Replica r) {
@@ -414,6 +470,32 @@ class ReplicasTest {
         }
         assertEquals(1, fired.size(), "and never again: " + fired);
         assertEquals(Instant.parse("2026-12-01T10:00:05Z"), fired.get(0).slot());
+    }
+
+    /**
+     * After a full outage, the first replica back must apply catch-up to the jobs of the ConfigMaps, so it must not
+     * take the Lease before its informer's first list has reached the engine (the list is held here until the
+     * replica has had every chance to campaign).
+     */
+    @Test
+    void the_first_replica_after_a_full_outage_leads_only_once_its_jobs_are_loaded_and_catches_up_the_outage() throws Exception {
+        createJobs(10, 0);
+        Node first = new Node("pod-a", Duration.ZERO);
+        run(List.of(first), Duration.ofSeconds(5));
+        first.replica.shutdown(Duration.ofSeconds(1));
+        first.alive = false;
+        Instant outage = now;
+        now = now.plusSeconds(15); // nobody runs
+        Node late = new Node("pod-b", Duration.ZERO, new CountDownLatch(1));
+        run(List.of(late), Duration.ofSeconds(1));
+        boolean ledBeforeLoaded = late.replica.elector().orElseThrow().isLeader();
+        late.releaseLists();
+        run(List.of(late), Duration.ofSeconds(3));
+        Report r = report(T0, now.minusSeconds(1), Set.of());
+        LOG.infof("after an outage from %s to %s: %s", outage, outage.plusSeconds(15), r);
+        assertEquals(List.of(), r.lostAtMostOnce, "slots of the outage lost");
+        assertEquals(false, ledBeforeLoaded, "took the Lease before its jobs were loaded");
+        assertEquals(List.of(), r.doubledAtMostOnce);
     }
 
     private String next(String identity) {

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -93,6 +94,8 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
      * with nobody in between continues from there.
      */
     private OwnTerm lastOwn;
+    /** Whether this replica may take the Lease: not before its jobs are loaded, or catch-up would miss them. */
+    private volatile BooleanSupplier mayCampaign = () -> true;
     private String lastError;
     private boolean closed;
     private boolean wakeRequested;
@@ -121,6 +124,15 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
 
     public void addListener(Listener l) {
         listeners.add(l);
+    }
+
+    /**
+     * Campaigns for the Lease only while {@code ready} holds; until then the replica only watches it, looking every
+     * retry period. A new leader applies catch-up to the jobs it knows, so a replica that has not loaded them yet
+     * must not lead.
+     */
+    public void campaignOnlyWhen(BooleanSupplier ready) {
+        mayCampaign = ready;
     }
 
     // ---------------------------------------------------------------- the gate (local state only)
@@ -281,7 +293,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         if (observed == null) {
             return new Action.Poll();
         }
-        if (!canAcquire(n)) {
+        if (!canAcquire(n) || !mayCampaign.getAsBoolean()) {
             return n - lastPollNanos >= retryNanos ? new Action.Poll() : null;
         }
         if (n < retryAfterNanos) {
@@ -588,7 +600,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
                 long duration = observed.get().leaseDurationSeconds() > 0
                         ? TimeUnit.SECONDS.toNanos(observed.get().leaseDurationSeconds()) : leaseNanos;
                 next = Math.min(next, observedAtNanos + duration);
-            } else if (observed != null) {
+            } else if (observed != null && mayCampaign.getAsBoolean()) {
                 next = Math.min(next, Math.max(n, retryAfterNanos));
             }
         }
