@@ -101,6 +101,8 @@ public final class Replica implements AutoCloseable {
         }
         if (client != null) {
             this.configMaps = new ConfigMapJobSource(client, namespace, catalogue);
+            // Catch-up after a takeover covers the jobs the engine knows: a replica leads only once they are loaded.
+            elector.campaignOnlyWhen(configMaps::loaded);
             this.events = new KubernetesEvents(client, namespace, p.identity(), p.clock(), elector::isLeader, configMaps::ref);
             engine.addListener(events);
             catalogue.onRejection(events::rejected);
@@ -154,7 +156,8 @@ public final class Replica implements AutoCloseable {
 
     /**
      * Starts the source, then the elector and the engine threads. With {@code threads} false nothing runs by
-     * itself: a test calls {@link #step()}.
+     * itself: a test calls {@link #step()}. In Kubernetes mode the elector campaigns for the Lease only once the
+     * source's first list has reached the engine.
      */
     public void start(boolean threads) throws IOException {
         if (directory != null) {

@@ -109,6 +109,11 @@ public final class Engine {
     private volatile Instant openFloor;
     private volatile Instant handledThrough;
     private Instant reportedThrough;
+    /**
+     * Held by the thread running a pass of {@link #tick()}: a graceful stop waits for the pass in progress, so that
+     * every slot the pass was authorised to fire has started and is in the final progress report.
+     */
+    private final ReentrantLock passing = new ReentrantLock();
     /** Attempts in progress. Admission and release do not take the engine lock: workers never wait for the timer. */
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopping;
@@ -256,6 +261,15 @@ public final class Engine {
      * and returns when it next needs to be called. Safe to call at any time; calling it early does nothing.
      */
     public Instant tick() {
+        passing.lock();
+        try {
+            return pass();
+        } finally {
+            passing.unlock();
+        }
+    }
+
+    private Instant pass() {
         Instant now = clock.now();
         heartbeat = now;
         List<Candidate> older = new ArrayList<>();
@@ -343,7 +357,7 @@ public final class Engine {
                 Outcome o = waiting.isEmpty() ? fire(c, now) : Outcome.WAITS;
                 if (o == Outcome.WAITS) {
                     waiting.add(c);
-                } else if (o == Outcome.ABANDONED) {
+                } else if (o == Outcome.ABANDONED || o == Outcome.REFUSED) {
                     progress = false; // not started, and not decided against: a successor must still see it as open
                 } else if (progress) {
                     handled = c.slot;
@@ -628,7 +642,12 @@ public final class Engine {
         /** Waits for its claim; nothing was published. */
         WAITS,
         /** Not started because the replica is shutting down: still open for a successor. */
-        ABANDONED
+        ABANDONED,
+        /**
+         * Refused for want of a valid lease (a follower, or a leader past its renew deadline): not started and not
+         * settled either. It is no progress: a later term catches it up, or reports it uncertain.
+         */
+        REFUSED
     }
 
     /** Gate, concurrency, run, publish: everything a slot goes through, in that order. */
@@ -653,6 +672,12 @@ public final class Engine {
                     + Duration.between(slot, now).toMillis() + " ms late, past startingDeadlineSeconds " + spec.startingDeadline().get().toSeconds()));
             return Outcome.HANDLED;
         }
+        if (stopping) {
+            // Checked before the gate, never after it: a slot the gate let fire is started, so that the progress
+            // reported when the pass ends covers it (see stopTakingSlots).
+            publish(new SkippedExecution(spec.id(), slot, SkipReason.SHUTTING_DOWN, "replica is shutting down"));
+            return Outcome.ABANDONED;
+        }
         Decision decision = gate.authorise(slot);
         long term;
         if (decision instanceof Decision.Fire f) {
@@ -662,7 +687,8 @@ public final class Engine {
             return Outcome.WAITS;
         } else if (decision instanceof Decision.Refused r) {
             publish(new SkippedExecution(spec.id(), slot, r.reason(), r.detail()));
-            return Outcome.HANDLED;
+            // Only a slot an earlier term started is settled; any other refusal leaves it open.
+            return r.reason() == SkipReason.PREVIOUS_LEADER ? Outcome.HANDLED : Outcome.REFUSED;
         } else {
             Decision.Uncertain u = (Decision.Uncertain) decision;
             boolean refire = spec.delivery() == Delivery.AtLeastOnce;
@@ -676,10 +702,6 @@ public final class Engine {
         Registration reg = c.reg;
         List<Run> replaced = List.of();
         Run run = new Run(reg, spec, slot, 1, term, now);
-        if (stopping) {
-            publish(new SkippedExecution(spec.id(), slot, SkipReason.SHUTTING_DOWN, "replica is shutting down"));
-            return Outcome.ABANDONED;
-        }
         synchronized (reg) {
             if (reg.runs != null && !reg.runs.isEmpty()) {
                 if (spec.concurrencyPolicy() == ConcurrencyPolicy.Forbid) {
@@ -1084,17 +1106,31 @@ public final class Engine {
     }
 
     /**
-     * First step of a graceful handover: takes no new slot from now on and waits (at most {@code max}) until every
-     * admitted attempt has been started, so that the progress reported to the gate is final. Running attempts
-     * go on; {@link #shutdown} waits for them.
+     * First step of a graceful handover: takes no new slot from now on, waits (at most {@code max} in all) for the
+     * timer pass in progress to end and then until every admitted attempt has been started, so that the progress
+     * reported to the gate is final: every slot the gate let fire has started and is in it. Running attempts go
+     * on; {@link #shutdown} waits for them. If {@code max} runs out first, the report is short of what was
+     * started; the gate never withdraws the claim on a slot it let fire, so such a slot is uncertain for the
+     * successor, never fired twice.
      */
     public void stopTakingSlots(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos(); // a real-time wait, like shutdown's
         lock.lock();
         try {
             stopping = true;
             wake.signalAll();
         } finally {
             lock.unlock();
+        }
+        try {
+            // A pass that started before `stopping` was set finishes; any later pass checks it before the gate.
+            if (passing.tryLock(max.toNanos(), TimeUnit.NANOSECONDS)) {
+                passing.unlock();
+            } else {
+                LOG.warnf("the timer pass in progress did not end within %s ms; reporting progress without it", max.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         List<Run> waiting;
         synchronized (limitLock) {
@@ -1104,7 +1140,6 @@ public final class Engine {
         for (Run r : waiting) {
             abandon(r, SkipReason.SHUTTING_DOWN, "shutting down while queued for the concurrency limit");
         }
-        long deadline = System.nanoTime() + max.toNanos(); // a real-time wait, like shutdown's
         while (starting.get() > 0 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
             Thread.yield();

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -52,6 +53,9 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     private final LeaseStore store;
     private final LeaseSettings settings;
     private final Clock clock;
+    /** How often a release is tried when it loses a race, re-reading the Lease in between. */
+    static final int RELEASE_ATTEMPTS = 3;
+
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -80,9 +84,18 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     private final List<Runnable> claimWaiters = new ArrayList<>();
     private Instant dispatchedReported;
     private Instant dispatchedWritten;
+    /** The latest slot the gate let fire in this term: started, or about to be. A release never withdraws it. */
+    private Instant authorisedThrough;
+    /** While the Lease has never recorded a claim: the earliest slot the gate was asked about, for the first claim. */
+    private Instant firstAsked;
     private long retryAfterNanos;
-    /** The last term this process led, and how far it had started slots: a re-acquisition continues from there. */
+    /**
+     * The last term this process led: how far it had started slots, and the latest it let fire. A re-acquisition
+     * with nobody in between continues from there.
+     */
     private OwnTerm lastOwn;
+    /** Whether this replica may take the Lease: not before its jobs are loaded, or catch-up would miss them. */
+    private volatile BooleanSupplier mayCampaign = () -> true;
     private String lastError;
     private boolean closed;
     private boolean wakeRequested;
@@ -93,7 +106,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     private final AtomicLong renewFailures = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
 
-    private record OwnTerm(long term, Instant dispatched) {
+    private record OwnTerm(long term, Instant dispatched, Instant authorised) {
     }
 
     public LeaderElector(LeaseStore store, LeaseSettings settings, Clock clock) {
@@ -113,6 +126,15 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         listeners.add(l);
     }
 
+    /**
+     * Campaigns for the Lease only while {@code ready} holds; until then the replica only watches it, looking every
+     * retry period. A new leader applies catch-up to the jobs it knows, so a replica that has not loaded them yet
+     * must not lead.
+     */
+    public void campaignOnlyWhen(BooleanSupplier ready) {
+        mayCampaign = ready;
+    }
+
     // ---------------------------------------------------------------- the gate (local state only)
 
     @Override
@@ -124,6 +146,10 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
                 return new Decision.Refused(SkipReason.NOT_LEADER, holder == null || holder.isEmpty()
                         ? "this replica does not hold the lease (nobody does right now)"
                         : "this replica does not hold the lease; " + holder + " does");
+            }
+            if (closed) {
+                // Releasing: what the release keeps claimed is fixed now, nothing more may fire under it.
+                return new Decision.Refused(SkipReason.SHUTTING_DOWN, "this replica is releasing the lease");
             }
             long silent = clock.nanoTime() - lastRenewSentNanos;
             if (silent >= renewDeadlineNanos) {
@@ -140,7 +166,11 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
                         + "it (claimed until " + baseClaim + ", dispatched through " + baseDispatched + ")");
             }
             if (myClaim != null && !slot.isAfter(myClaim)) {
+                authorisedThrough = max(authorisedThrough, slot);
                 return new Decision.Fire(term);
+            }
+            if (mine.claimedUntil() == null && (firstAsked == null || slot.isBefore(firstAsked))) {
+                firstAsked = slot;
             }
             return Decision.PENDING;
         } finally {
@@ -171,11 +201,20 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     public void dispatched(Instant through) {
         lock.lock();
         try {
+            if (myClaim == null) {
+                return;
+            }
             // Only claimed slots count: a skip beyond the claim is not progress a successor may rely on.
-            Instant t = myClaim != null && through.isAfter(myClaim) ? myClaim : through;
-            if (leading && myClaim != null && (dispatchedReported == null || t.isAfter(dispatchedReported))) {
-                dispatchedReported = t;
-                signal();
+            Instant t = through.isAfter(myClaim) ? myClaim : through;
+            if (leading) {
+                if (dispatchedReported == null || t.isAfter(dispatchedReported)) {
+                    dispatchedReported = t;
+                    signal();
+                }
+            } else if (lastOwn != null && lastOwn.term == term && (lastOwn.dispatched == null || t.isAfter(lastOwn.dispatched))) {
+                // Started under the term this replica just stepped down from: it counts should this replica take the
+                // Lease back with nobody in between. (Nobody else ever relies on it: it is not on the Lease.)
+                lastOwn = new OwnTerm(lastOwn.term, t, lastOwn.authorised);
             }
         } finally {
             lock.unlock();
@@ -242,13 +281,19 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
             }
             Instant newClaim = claim ? wantClaim.plus(settings.claimAhead()) : myClaim;
             Instant claimField = max(max(newClaim, baseClaim), mine.claimedUntil());
-            Instant dispatchedField = max(max(dispatchedReported, baseDispatched), mine.dispatchedThrough());
+            Instant dispatchedField = startedThrough();
+            if (claim && mine.claimedUntil() == null && dispatchedField == null) {
+                // The first claim ever on this Lease: record with it that nothing of the batch has started, or a
+                // successor would take the batch for done should this replica die before its first progress write.
+                Instant first = firstAsked != null && firstAsked.isBefore(wantClaim) ? firstAsked : wantClaim;
+                dispatchedField = first.minusNanos(1);
+            }
             return new Action.Write(mine.renewed(clock.now(), claimField, dispatchedField), newClaim, dispatchedReported);
         }
         if (observed == null) {
             return new Action.Poll();
         }
-        if (!canAcquire(n)) {
+        if (!canAcquire(n) || !mayCampaign.getAsBoolean()) {
             return n - lastPollNanos >= retryNanos ? new Action.Poll() : null;
         }
         if (n < retryAfterNanos) {
@@ -258,8 +303,8 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         LeaseRecord prev = observed.orElse(null);
         long nextTerm = prev == null ? 1 : prev.term() + 1;
         boolean ownTerm = prev != null && lastOwn != null && lastOwn.term == prev.term();
-        Engine.Takeover takeover = prev == null ? new Engine.Takeover(null, null)
-                : ownTerm ? new Engine.Takeover(lastOwn.dispatched, lastOwn.dispatched)
+        // An own term's takeover is decided in becomeLeader, from what is known by then.
+        Engine.Takeover takeover = prev == null || ownTerm ? new Engine.Takeover(null, null)
                 : new Engine.Takeover(prev.dispatchedThrough(), prev.claimedUntil());
         int transitions = prev == null ? 0 : prev.transitions() + (settings.identity().equals(prev.holder()) ? 0 : 1);
         LeaseRecord record = new LeaseRecord(settings.identity(), (int) settings.leaseDuration().toSeconds(), now, now, transitions,
@@ -322,7 +367,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
                 LeaseRecord written = store.update(w.record());
                 lock.lock();
                 try {
-                    if (leading && mine != null && w.record().term() == term) {
+                    if (leading && mine != null && w.record().term() == term && !expiredWhileWaiting(written, sent, after)) {
                         mine = written;
                         observed = Optional.of(written);
                         observedAtNanos = sent;
@@ -351,6 +396,23 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         runAll(after);
     }
 
+    /**
+     * Under lock. A successful write whose answer came after the renew deadline of the previous one: meanwhile the
+     * gate refused slots for want of a valid lease, and the engine moved past them. The term is over, as it would be
+     * had this write failed; the replica steps down and takes the Lease back with a new term, whose catch-up
+     * covers those slots.
+     */
+    private boolean expiredWhileWaiting(LeaseRecord written, long sent, List<Runnable> after) {
+        if (clock.nanoTime() - lastRenewSentNanos < renewDeadlineNanos) {
+            return false;
+        }
+        mine = written;
+        observed = Optional.of(written);
+        observedAtNanos = sent;
+        stepDown("the lease was renewed only after the renew deadline had passed; taking it again with a new term", after);
+        return true;
+    }
+
     private void becomeLeader(LeaseRecord written, Action.Acquire a, long sent, List<Runnable> after) {
         leading = true;
         term = written.term();
@@ -362,22 +424,27 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         since = written.acquireTime();
         renewedAt = written.renewTime();
         lastError = null;
+        Engine.Takeover takeover;
         if (a.ownTerm()) {
-            // Nobody led in between: every slot this process claimed and did not start is simply not started yet.
-            baseClaim = lastOwn.dispatched;
+            // Nobody led in between: a slot this process claimed and never let fire is simply not started yet; one
+            // it let fire and never saw started may or may not have started, like a predecessor's.
             baseDispatched = lastOwn.dispatched;
+            baseClaim = max(lastOwn.dispatched, lastOwn.authorised);
             myClaim = written.claimedUntil();
+            takeover = new Engine.Takeover(baseDispatched, baseClaim);
         } else {
             baseClaim = written.claimedUntil();
             baseDispatched = written.dispatchedThrough() != null ? written.dispatchedThrough() : written.claimedUntil();
             myClaim = null;
+            takeover = a.takeover();
         }
         dispatchedReported = null;
         dispatchedWritten = null;
+        authorisedThrough = null;
+        firstAsked = null;
         wantClaim = null;
         acquisitions.incrementAndGet();
         long t = term;
-        Engine.Takeover takeover = a.takeover();
         LOG.infof("%s acquired lease %s/%s: term %d, taking over after %s (claimed until %s, dispatched through %s)",
                 settings.identity(), settings.namespace(), settings.name(), t, a.ownTerm() ? "its own term" : "the previous holder",
                 takeover.claimedUntil(), takeover.dispatchedThrough());
@@ -396,12 +463,14 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         }
         lock.lock();
         try {
-            if (current != null && current.isPresent() && current.get().term() == term
+            if (leading && current != null && current.isPresent() && current.get().term() == term
                     && settings.identity().equals(current.get().holder())) {
                 // Our own earlier write landed although its answer was lost: continue from what is there.
-                mine = current.get();
-                if (mine.claimedUntil() != null && (myClaim == null || mine.claimedUntil().isAfter(myClaim))) {
-                    myClaim = mine.claimedUntil();
+                if (!expiredWhileWaiting(current.get(), sent, after)) {
+                    mine = current.get();
+                    if (mine.claimedUntil() != null && (myClaim == null || mine.claimedUntil().isAfter(myClaim))) {
+                        myClaim = mine.claimedUntil();
+                    }
                 }
                 return;
             }
@@ -487,7 +556,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         }
         leading = false;
         long t = term;
-        lastOwn = new OwnTerm(t, max(dispatchedReported, baseDispatched));
+        lastOwn = new OwnTerm(t, startedThrough(), authorisedThrough);
         LOG.warnf("%s stepped down from term %d: %s", settings.identity(), t, reason);
         resolveAll(after);
         for (Listener l : listeners) {
@@ -531,7 +600,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
                 long duration = observed.get().leaseDurationSeconds() > 0
                         ? TimeUnit.SECONDS.toNanos(observed.get().leaseDurationSeconds()) : leaseNanos;
                 next = Math.min(next, observedAtNanos + duration);
-            } else if (observed != null) {
+            } else if (observed != null && mayCampaign.getAsBoolean()) {
                 next = Math.min(next, Math.max(n, retryAfterNanos));
             }
         }
@@ -593,8 +662,11 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
 
     /**
      * Gives the lease up for a fast handover: records how far slots were started, withdraws claims beyond that
-     * (the engine must already have stopped taking slots), and clears the holder so followers take over at once.
-     * Returns whether a release was written.
+     * (the engine must already have stopped taking slots) but never below a slot the gate let fire, and clears the
+     * holder so followers take over at once. From now on the gate lets nothing fire. A release that loses a race
+     * (usually with this replica's own renewal, in flight when it began) reads the Lease again and is retried while
+     * the term is still this replica's, at most {@value #RELEASE_ATTEMPTS} times. Returns whether a release was
+     * written.
      */
     public boolean release() {
         LeaseRecord record;
@@ -605,24 +677,33 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
             if (!leading) {
                 return false;
             }
-            Instant dispatched = max(dispatchedReported, baseDispatched);
-            Instant claim = max(dispatched, baseClaim);
-            record = new LeaseRecord("", 1, mine.acquireTime(), clock.now(), mine.transitions(), term, claim, dispatched,
-                    mine.resourceVersion());
+            record = releasing(mine);
         } finally {
             lock.unlock();
         }
         List<Runnable> after = new ArrayList<>();
         boolean released = false;
-        try {
-            writes.incrementAndGet();
-            store.update(record);
-            released = true;
-            LOG.infof("%s released lease %s/%s (term %d, dispatched through %s)", settings.identity(), settings.namespace(),
-                    settings.name(), record.term(), record.dispatchedThrough());
-        } catch (Conflict | LeaseStoreException e) {
-            LOG.warnf("%s could not release lease %s: %s; followers take over when it expires", settings.identity(),
-                    settings.name(), e.getMessage());
+        for (int attempt = 1; record != null; attempt++) {
+            try {
+                writes.incrementAndGet();
+                store.update(record);
+                released = true;
+                LOG.infof("%s released lease %s/%s (term %d, dispatched through %s, claimed until %s)", settings.identity(),
+                        settings.namespace(), settings.name(), record.term(), record.dispatchedThrough(), record.claimedUntil());
+                break;
+            } catch (Conflict e) {
+                // Usually this replica's own last renewal, in flight when the release began, landed first.
+                if (attempt >= RELEASE_ATTEMPTS) {
+                    LOG.warnf("%s could not release lease %s in %d attempts: %s; followers take over when it expires",
+                            settings.identity(), settings.name(), RELEASE_ATTEMPTS, e.getMessage());
+                    break;
+                }
+                record = releasingAgain(e.getMessage());
+            } catch (LeaseStoreException e) {
+                LOG.warnf("%s could not release lease %s: %s; followers take over when it expires", settings.identity(),
+                        settings.name(), e.getMessage());
+                break;
+            }
         }
         lock.lock();
         try {
@@ -632,6 +713,46 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         }
         runAll(after);
         return released;
+    }
+
+    /**
+     * Under lock. The release of {@code base}: how far slots were started, claims withdrawn down to that, but never
+     * below a slot the gate let fire (it may be starting right now), and no holder.
+     */
+    private LeaseRecord releasing(LeaseRecord base) {
+        Instant dispatched = max(startedThrough(), base.dispatchedThrough());
+        Instant claim = max(max(dispatched, baseClaim), authorisedThrough);
+        return new LeaseRecord("", 1, base.acquireTime(), clock.now(), base.transitions(), term, claim, dispatched,
+                base.resourceVersion());
+    }
+
+    /** After a conflicting release: the release of the Lease as it is now, if this term still holds it; else null. */
+    private LeaseRecord releasingAgain(String conflict) {
+        Optional<LeaseRecord> current;
+        try {
+            current = store.get();
+        } catch (LeaseStoreException e) {
+            LOG.warnf("%s could not release lease %s (%s) nor read it again: %s; followers take over when it expires",
+                    settings.identity(), settings.name(), conflict, e.getMessage());
+            return null;
+        }
+        lock.lock();
+        try {
+            if (current.isPresent() && current.get().term() == term && settings.identity().equals(current.get().holder())) {
+                mine = current.get();
+                return releasing(mine);
+            }
+            LOG.infof("%s: nothing to release, lease %s is now %s", settings.identity(), settings.name(),
+                    current.map(r -> r.held() ? "held by " + r.holder() + " (term " + r.term() + ")" : "free").orElse("deleted"));
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Under lock. Every claimed slot up to here was started or deliberately not fired, as far as this term knows. */
+    private Instant startedThrough() {
+        return max(max(dispatchedReported, baseDispatched), mine == null ? null : mine.dispatchedThrough());
     }
 
     @Override

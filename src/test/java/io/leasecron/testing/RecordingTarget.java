@@ -33,6 +33,7 @@ public final class RecordingTarget implements AutoCloseable {
     private final HttpServer server;
     private final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private volatile Function<Request, Reply> script = r -> Reply.of(200);
+    private volatile boolean closeConnections;
 
     public RecordingTarget() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -49,6 +50,9 @@ public final class RecordingTarget implements AutoCloseable {
                     reply.holdUntil().await(30, TimeUnit.SECONDS);
                 }
                 byte[] out = reply.body().getBytes(StandardCharsets.UTF_8);
+                if (closeConnections) {
+                    exchange.getResponseHeaders().set("Connection", "close");
+                }
                 exchange.sendResponseHeaders(reply.status(), out.length == 0 ? -1 : out.length);
                 try (OutputStream os = exchange.getResponseBody()) {
                     os.write(out);
@@ -68,6 +72,16 @@ public final class RecordingTarget implements AutoCloseable {
 
     public void reply(Function<Request, Reply> script) {
         this.script = script;
+    }
+
+    /**
+     * Answers every request with {@code Connection: close}. For tests that count requests from many clients over a
+     * long run: a client that reuses a kept-alive connection the server has just dropped loses a POST without a
+     * retry, which would be counted as a fire that never arrived.
+     */
+    public RecordingTarget closingConnections() {
+        closeConnections = true;
+        return this;
     }
 
     /** The next request, waiting at most five seconds for it. */
