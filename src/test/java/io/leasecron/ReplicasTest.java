@@ -681,11 +681,14 @@ class ReplicasTest {
         return Duration.ofNanos(seenAt.values().stream().mapToLong(t -> t - start).max().orElseThrow());
     }
 
+    static void awaitOnAll(List<Node> nodes, Predicate<Replica> condition, String what) {
+        Await.until(() -> nodes.stream().allMatch(n -> condition.test(n.replica)), what);
+    }
+
     static io.fabric8.kubernetes.api.model.ConfigMap jobs(String name, Map<String, String> data) {
         return new ConfigMapBuilder().withNewMetadata().withName(name).addToLabels("leasecron.io/jobs", "true").endMetadata()
                 .withData(data).build();
     }
-
 
     /** A one-time job fires once cluster-wide and never again, through a crash, a rolling restart and new replicas. */
     @Test
