@@ -290,6 +290,9 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
             }
             return new Action.Write(mine.renewed(clock.now(), claimField, dispatchedField), newClaim, dispatchedReported);
         }
+        if (n < retryAfterNanos) {
+            return null; // the last call failed: not again before its backoff, whatever else is due
+        }
         if (observed == null) {
             return new Action.Poll();
         }
@@ -502,10 +505,15 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         runAll(after);
     }
 
+    /**
+     * A call that failed (not a lost race): a renewal is tried again after a short backoff, to renew before the
+     * deadline; anything else after the retry period, so that replicas cut off from a struggling API server do not
+     * add to its load.
+     */
     private void failed(String message, long sent, boolean renewal) {
         lock.lock();
         try {
-            retryAfterNanos = sent + backoffNanos;
+            retryAfterNanos = sent + (renewal ? backoffNanos : retryNanos);
             if (!message.equals(lastError)) {
                 LOG.warnf("%s: %s; retrying%s", settings.identity(), message, renewal
                         ? " (firing stops if no renewal succeeds within " + Durations.format(settings.renewDeadline()) + ")" : "");
@@ -586,7 +594,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         }
         long next;
         if (leading) {
-            next = lastWriteSentNanos + retryNanos;
+            next = Math.max(lastWriteSentNanos + retryNanos, retryAfterNanos);
             next = Math.min(next, lastRenewSentNanos + renewDeadlineNanos);
             boolean pendingWork = wantClaim != null || dispatchedReported != null
                     && (dispatchedWritten == null || dispatchedReported.isAfter(dispatchedWritten));
@@ -603,6 +611,7 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
             } else if (observed != null && mayCampaign.getAsBoolean()) {
                 next = Math.min(next, Math.max(n, retryAfterNanos));
             }
+            next = Math.max(next, retryAfterNanos);
         }
         return next;
     }

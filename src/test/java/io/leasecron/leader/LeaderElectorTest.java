@@ -43,6 +43,7 @@ class LeaderElectorTest {
     final class Node {
         final FakeClock clock = new FakeClock(T0);
         final AtomicBoolean cut = new AtomicBoolean();
+        final AtomicInteger calls = new AtomicInteger();
         final LeaderElector elector;
         final List<String> events = new ArrayList<>();
 
@@ -75,6 +76,7 @@ class LeaderElectorTest {
                 }
 
                 void check() throws LeaseStoreException {
+                    calls.incrementAndGet();
                     if (cut.get()) {
                         throw new LeaseStoreException("cannot reach the API: connection cut by the test", null);
                     }
@@ -105,6 +107,25 @@ class LeaderElectorTest {
         void advance(Duration d) {
             clock.advance(d);
             settle();
+        }
+
+        /**
+         * Runs the elector as its thread does for {@code d} of fake time: step, then move the clock to the time the
+         * step asked to be woken at. Returns the number of steps (a step asking to run again at once, without the
+         * clock moving, would be a busy loop; at most 10,000 are taken).
+         */
+        int runFor(Duration d) {
+            long end = clock.nanoTime() + d.toNanos();
+            int steps = 0;
+            while (clock.nanoTime() < end && steps < 10_000) {
+                long next = elector.step();
+                steps++;
+                long now = clock.nanoTime();
+                if (next > now) {
+                    clock.advance(Duration.ofNanos(Math.min(next, end) - now));
+                }
+            }
+            return steps;
         }
 
         Decision gate(String slot) {
@@ -225,7 +246,7 @@ class LeaderElectorTest {
         a.advance(Duration.ofSeconds(11));
         assertFalse(a.elector.isLeader());
         a.cut.set(false);
-        a.advance(Duration.ofSeconds(1)); // past the retry backoff; nobody else took over, a takes its lease back
+        a.advance(Duration.ofSeconds(2)); // a retry period after its last failed look; nobody else took over, a takes its lease back
         assertTrue(a.elector.isLeader());
         assertEquals(2, lease().term());
         a.claim("2026-12-01T10:00:12Z");
@@ -262,6 +283,30 @@ class LeaderElectorTest {
         assertFalse(a.elector.isLeader());
         assertInstanceOf(Decision.Refused.class, a.gate("2026-12-01T10:00:05Z"));
         assertInstanceOf(Decision.Refused.class, a.gate("2026-12-01T10:00:06Z"));
+    }
+
+    @Test
+    void while_the_api_is_unreachable_a_follower_asks_once_per_retry_period_and_nobody_spins() throws Exception {
+        Node a = new Node("pod-a");
+        Node b = new Node("pod-b");
+        a.settle();
+        b.settle();
+        assertTrue(a.elector.isLeader());
+        a.cut.set(true);
+        b.cut.set(true);
+        a.calls.set(0);
+        b.calls.set(0);
+
+        int followerSteps = b.runFor(Duration.ofSeconds(20));
+        assertTrue(b.calls.get() <= 11, "a follower looks at most once per retry period of 2 s, not " + b.calls.get()
+                + " times in 20 s");
+        assertTrue(followerSteps <= 2 * b.calls.get() + 2, followerSteps + " steps for " + b.calls.get() + " calls: a busy loop");
+
+        int leaderSteps = a.runFor(Duration.ofSeconds(20));
+        assertFalse(a.elector.isLeader(), "stepped down at the renew deadline");
+        // Renewal retries every 500 ms until the 10 s deadline (about 20), then a follower's 2 s cadence (about 5).
+        assertTrue(a.calls.get() <= 27, "the leader retried " + a.calls.get() + " times in 20 s");
+        assertTrue(leaderSteps <= 2 * a.calls.get() + 4, leaderSteps + " steps for " + a.calls.get() + " calls: a busy loop");
     }
 
     @Test
