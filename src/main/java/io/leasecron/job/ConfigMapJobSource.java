@@ -60,6 +60,12 @@ public final class ConfigMapJobSource implements AutoCloseable {
                         DirectoryJobSource.LABEL);
             }
         });
+        // Keep listing and watching through any failure, the first list included (by default an informer whose
+        // first list fails stops for good: a replica started during an API outage would never load its jobs).
+        informer.exceptionHandler((started, t) -> {
+            LOG.warnf("listing or watching ConfigMaps in %s failed (%s); retrying", namespace, t.getMessage());
+            return true;
+        });
         informer.start();
         LOG.infof("watching ConfigMaps labelled %s=true in namespace %s", DirectoryJobSource.LABEL, namespace);
     }

@@ -15,9 +15,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /** The election's Lease as a {@code coordination.k8s.io/v1} object, through the Fabric8 client. */
 public final class KubernetesLeaseStore implements LeaseStore {
+    private static final Logger LOG = Logger.getLogger(KubernetesLeaseStore.class);
     private final KubernetesClient client;
     private final String namespace;
     private final String name;
@@ -88,6 +90,11 @@ public final class KubernetesLeaseStore implements LeaseStore {
             public void onDelete(Lease l, boolean finalStateUnknown) {
                 onChange.accept(Optional.empty());
             }
+        });
+        // Keep going through any failure, the first list included (by default an informer stops if that fails).
+        informer.exceptionHandler((started, t) -> {
+            LOG.debugf("watching lease %s/%s failed (%s); retrying", namespace, name, t.getMessage());
+            return true;
         });
         informer.start();
         return informer::close;

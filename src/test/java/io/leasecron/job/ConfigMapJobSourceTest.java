@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.leasecron.testing.Await;
 import io.leasecron.testing.MockApiServer;
+import io.leasecron.testing.TcpProxy;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,34 @@ class ConfigMapJobSourceTest {
             }
             release.countDown();
             Await.until(() -> catalogue.entries().size() == 3, "every job is in the catalogue");
+        }
+    }
+
+    @Test
+    void a_source_started_while_the_api_is_unreachable_loads_its_jobs_once_it_is_back() throws Exception {
+        JobCatalogue catalogue = new JobCatalogue(new JobCatalogue.Sink() {
+            @Override
+            public void upsert(JobSpec spec) {
+            }
+
+            @Override
+            public void remove(JobId id) {
+            }
+        });
+        try (MockApiServer api = new MockApiServer(); KubernetesClient admin = api.client("admin")) {
+            put(admin, "first");
+            java.net.URI server = java.net.URI.create(api.url());
+            try (TcpProxy proxy = new TcpProxy(server.getHost(), server.getPort());
+                    KubernetesClient client = MockApiServer.client(proxy.url(), "replica");
+                    ConfigMapJobSource source = new ConfigMapJobSource(client, "test", catalogue)) {
+                proxy.cut();
+                source.start();
+                Await.until(() -> proxy.refused() > 0, "the first list is refused");
+                assertFalse(source.loaded());
+                proxy.restore();
+                Await.until(source::loaded, "the jobs are loaded once the API answers");
+                assertTrue(catalogue.entry(JobId.parse("first/job")).isPresent());
+            }
         }
     }
 

@@ -20,6 +20,7 @@ public final class TcpProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean cut;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
         this.target = new InetSocketAddress(targetHost, targetPort);
@@ -49,11 +50,17 @@ public final class TcpProxy implements AutoCloseable {
         cut = false;
     }
 
+    /** Connections refused while cut, so far. */
+    public int refused() {
+        return refused.get();
+    }
+
     private void accept() {
         while (!closed) {
             try {
                 Socket client = server.accept();
                 if (cut) {
+                    refused.incrementAndGet();
                     client.setSoLinger(true, 0);
                     client.close();
                     continue;
