@@ -106,7 +106,11 @@ public final class Engine {
     private int permitsInUse;
     private final PriorityQueue<Run> queued = new PriorityQueue<>(Comparator.comparing((Run r) -> r.slot).thenComparingLong(r -> r.seq));
     /** The earliest slot that was counted as handled, then queued and never started: progress stops before it. */
-    private volatile Instant openFloor;
+    /** The earliest queued slot of term {@link #openFloorTerm} left unstarted and open (under limitLock). */
+    private Instant openFloor;
+    private long openFloorTerm = Long.MIN_VALUE;
+    /** The highest term the gate has let a slot fire in. */
+    private volatile long latestTerm = Long.MIN_VALUE;
     private volatile Instant handledThrough;
     private Instant reportedThrough;
     /**
@@ -418,7 +422,10 @@ public final class Engine {
         if (through == null || starting.get() > 0) {
             return;
         }
-        Instant floor = openFloor;
+        Instant floor;
+        synchronized (limitLock) {
+            floor = openFloorTerm >= latestTerm ? openFloor : null;
+        }
         if (floor != null && !through.isBefore(floor)) {
             through = floor.minusNanos(1); // a slot that was queued and then not started is still open
         }
@@ -682,6 +689,7 @@ public final class Engine {
         long term;
         if (decision instanceof Decision.Fire f) {
             term = f.term();
+            latestTerm = Math.max(latestTerm, term);
         } else if (decision instanceof Decision.Pending) {
             c.waited = true;
             return Outcome.WAITS;
@@ -853,8 +861,12 @@ public final class Engine {
                 dispatch(next);
                 return;
             }
-            abandon(next, refusal.startsWith("shutting") ? SkipReason.SHUTTING_DOWN : refusal.startsWith("waited")
-                    ? SkipReason.DEADLINE_EXCEEDED : SkipReason.NOT_LEADER, refusal);
+            boolean shutting = refusal.startsWith("shutting");
+            boolean late = refusal.startsWith("waited");
+            // Shutting down or the term lost: not started, and nobody decided against it: it stays open. Past its
+            // deadline or its job deleted: deliberately not fired, so it is settled like any other skip.
+            abandon(next, shutting ? SkipReason.SHUTTING_DOWN : late ? SkipReason.DEADLINE_EXCEEDED : SkipReason.NOT_LEADER,
+                    refusal, shutting || !late && !next.reg.removed);
         }
     }
 
@@ -876,10 +888,20 @@ public final class Engine {
         return sameTerm ? null : "not leader: lease term " + run.term + " is no longer held";
     }
 
-    /** A queued run that will not start: reported, and kept open for a successor (not counted as progress). */
-    private void abandon(Run run, SkipReason reason, String detail) {
-        synchronized (limitLock) {
-            openFloor = openFloor == null || run.slot.isBefore(openFloor) ? run.slot : openFloor;
+    /**
+     * A queued run that will not start: reported, and if {@code open}, kept open for a successor: progress reports of
+     * its term stay below it (a later term's are not held back by it).
+     */
+    private void abandon(Run run, SkipReason reason, String detail, boolean open) {
+        if (open) {
+            synchronized (limitLock) {
+                if (openFloor == null || run.term > openFloorTerm) {
+                    openFloor = run.slot;
+                    openFloorTerm = run.term;
+                } else if (run.term == openFloorTerm && run.slot.isBefore(openFloor)) {
+                    openFloor = run.slot;
+                }
+            }
         }
         publish(new SkippedExecution(run.spec.id(), run.slot, reason, detail));
         unclaimOneTime(run);
@@ -1138,7 +1160,7 @@ public final class Engine {
             queued.clear();
         }
         for (Run r : waiting) {
-            abandon(r, SkipReason.SHUTTING_DOWN, "shutting down while queued for the concurrency limit");
+            abandon(r, SkipReason.SHUTTING_DOWN, "shutting down while queued for the concurrency limit", true);
         }
         while (starting.get() > 0 && System.nanoTime() < deadline) {
             Thread.onSpinWait();

@@ -633,4 +633,40 @@ class EngineTest {
         at("PT1H2M30S");
         assertEquals(1, events.of(TimedOutExecution.class).size());
     }
+
+    /**
+     * A queued fire skipped past its starting deadline, or whose job was deleted, was deliberately not fired: it is
+     * settled, and the progress reported to the gate moves past it (an open slot would hold progress back for the
+     * rest of the replica's life, and a successor would take every later slot for uncertain).
+     */
+    @Test
+    void a_queued_fire_skipped_past_its_deadline_is_settled_and_progress_moves_past_it() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        LeaderGate recording = new LeaderGate() {
+            @Override
+            public Decision authorise(Instant slot) {
+                return gate.authorise(slot);
+            }
+
+            @Override
+            public void dispatched(Instant through) {
+                progress.add(through);
+            }
+        };
+        engine = new Engine(clock, recording, runner, Runnable::run, "replica-a",
+                EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Wait), () -> 0.0);
+        engine.addListener(events);
+        var open = holdRuns("a/long");
+        engine.upsert(Jobs.every("a/long", "@every 1h"));
+        engine.upsert(Jobs.every("a/strict", "@every 1h", "startingDeadlineSeconds: 60"));
+        at("PT1H");
+        clock.set(t("PT1H2M"));
+        open.get("a/long@" + t("PT1H")).complete(new RunResult.Succeeded("ok"));
+        assertEquals(SkipReason.DEADLINE_EXCEEDED, events.of(SkippedExecution.class).get(0).reason());
+        engine.remove(JobId.parse("a/long"));
+        at("PT2H");
+        assertEquals(List.of("a/long@" + t("PT1H"), "a/strict@" + t("PT2H")),
+                fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList());
+        assertEquals(t("PT2H"), progress.get(progress.size() - 1), "progress after the skipped slot: " + progress);
+    }
 }
