@@ -1,35 +1,49 @@
 #!/usr/bin/env bash
-# Shows that the chaos suite can fail: builds a copy of the service whose leader gate is patched to fire whenever
-# the replica believes it leads (no claim check, no renew deadline: no fencing), runs chaos scenarios against it,
-# and succeeds only if the suite reports slots executed twice.
+# Shows that the chaos suite can fail: builds a copy of the service with its protection against double fires
+# patched out, runs chaos scenarios against it, and succeeds only if the suite reports slots executed twice.
 #
-#   test-tools/chaos/broken-gate.sh                       # zombie and partition against the mock API server
-#   CHAOS_API=real CHAOS_SCENARIOS=zombie test-tools/chaos/broken-gate.sh
+#   BREAK=fencing (default): the gate fires whenever the replica believes it leads (no claim, no renew-deadline
+#       check) and the elector does not step down at the renew deadline, so a leader that was frozen believes it
+#       still leads when it wakes up (what a leader elector without a local deadline does).
+#   BREAK=gate: the gate always says fire, on every replica, leader or not.
+#
+#   test-tools/chaos/broken-gate.sh                       # zombie against the mock API server
+#   CHAOS_API=real CHAOS_SCENARIOS=zombie,partition BREAK=gate test-tools/chaos/broken-gate.sh
 #
 # Reports land in target/chaos-broken/. The working tree's tracked files are copied as they are (uncommitted
 # edits included); the copy is deleted afterwards.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 api=${CHAOS_API:-mock}
-scenarios=${CHAOS_SCENARIOS:-zombie,partition}
+scenarios=${CHAOS_SCENARIOS:-zombie}
+mode=${BREAK:-fencing}
 work=$(mktemp -d "${TMPDIR:-/tmp}/leasecron-broken-gate.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 cd "$root"
 git ls-files -z | xargs -0 cp --parents -t "$work"
 elector="$work/src/main/java/io/leasecron/leader/LeaderElector.java"
-anchor='            long silent = clock.nanoTime() - lastRenewSentNanos;'
-if ! grep -qF "$anchor" "$elector"; then
-    echo "broken-gate: the gate in LeaderElector.authorise has changed; update the anchor line in $0" >&2
-    exit 2
-fi
-python3 - "$elector" "$anchor" <<'PY'
+python3 - "$elector" "$mode" <<'PY'
 import sys
-path, anchor = sys.argv[1], sys.argv[2]
+path, mode = sys.argv[1], sys.argv[2]
 src = open(path).read()
-broken = "            if (Boolean.parseBoolean(\"true\")) { // BROKEN ON PURPOSE: no renew deadline, no claim\n" \
-         "                return new Decision.Fire(term);\n            }\n"
-open(path, "w").write(src.replace(anchor, broken + anchor, 1))
+def patch(anchor, replacement):
+    global src
+    if src.count(anchor) != 1:
+        sys.exit("broken-gate: LeaderElector.java has changed; update the anchor in broken-gate.sh: " + anchor.strip())
+    src = src.replace(anchor, replacement, 1)
+fire = "if (Boolean.parseBoolean(\"true\")) { return new Decision.Fire(term); } // BROKEN ON PURPOSE\n"
+if mode == "fencing":
+    patch("            long silent = clock.nanoTime() - lastRenewSentNanos;\n",
+          "            " + fire + "            long silent = clock.nanoTime() - lastRenewSentNanos;\n")
+    patch("            if (n - lastRenewSentNanos >= renewDeadlineNanos) {\n",
+          "            if (Boolean.parseBoolean(\"false\")) { // BROKEN ON PURPOSE: no step-down at the renew deadline\n")
+elif mode == "gate":
+    patch("    public Decision authorise(Instant slot) {\n",
+          "    public Decision authorise(Instant slot) {\n        " + fire)
+else:
+    sys.exit("broken-gate: BREAK must be fencing or gate, not " + mode)
+open(path, "w").write(src)
 PY
 echo "broken-gate: building the broken copy in $work" >&2
 (cd "$work" && ./mvnw -B -q -DskipTests package)
