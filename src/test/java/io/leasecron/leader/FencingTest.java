@@ -67,8 +67,9 @@ class FencingTest {
     final class Node {
         final String identity;
         final FakeClock clock = new FakeClock(now);
-        final AtomicBoolean cut = new AtomicBoolean();
+        final AtomicBoolean cut;
         final LeaseStore real;
+        final CuttableLeaseStore store;
         /** Runs just before a Lease update is sent: the API is slow, and time passes meanwhile. */
         volatile Consumer<LeaseRecord> beforeUpdate = r -> { };
         /** Runs when the engine asks the gate about a slot, before the elector answers. */
@@ -88,37 +89,9 @@ class FencingTest {
             KubernetesClient client = api.client("leasecron/" + identity);
             clients.add(client);
             real = new KubernetesLeaseStore(client, "test", "leasecron");
-            LeaseStore store = new LeaseStore() {
-                @Override
-                public Optional<LeaseRecord> get() throws LeaseStoreException {
-                    check();
-                    return real.get();
-                }
-
-                @Override
-                public LeaseRecord create(LeaseRecord r) throws Conflict, LeaseStoreException {
-                    check();
-                    return real.create(r);
-                }
-
-                @Override
-                public LeaseRecord update(LeaseRecord r) throws Conflict, LeaseStoreException {
-                    check();
-                    beforeUpdate.accept(r);
-                    return real.update(r);
-                }
-
-                @Override
-                public AutoCloseable watch(Consumer<Optional<LeaseRecord>> onChange) {
-                    return real.watch(onChange);
-                }
-
-                void check() throws LeaseStoreException {
-                    if (cut.get()) {
-                        throw new LeaseStoreException("cannot reach the API: connection cut by the test", null);
-                    }
-                }
-            };
+            store = new CuttableLeaseStore(real);
+            cut = store.cut;
+            store.beforeUpdate = r -> beforeUpdate.accept(r);
             elector = new LeaderElector(store, new LeaseSettings("test", "leasecron", identity, Duration.ofSeconds(3),
                     Duration.ofSeconds(2), Duration.ofMillis(500), claimAhead), clock);
             LeaderGate gate = new LeaderGate() {

@@ -42,8 +42,8 @@ class LeaderElectorTest {
     /** A replica's elector with its own client and clock; {@code cut} makes its Lease calls fail. */
     final class Node {
         final FakeClock clock = new FakeClock(T0);
-        final AtomicBoolean cut = new AtomicBoolean();
-        final AtomicInteger calls = new AtomicInteger();
+        final AtomicBoolean cut;
+        final AtomicInteger calls;
         final LeaderElector elector;
         final List<String> events = new ArrayList<>();
 
@@ -51,37 +51,9 @@ class LeaderElectorTest {
             KubernetesClient client = api.client("leasecron/" + identity);
             clients.add(client);
             LeaseStore real = new KubernetesLeaseStore(client, "test", "leasecron");
-            LeaseStore store = new LeaseStore() {
-                @Override
-                public Optional<LeaseRecord> get() throws LeaseStoreException {
-                    check();
-                    return real.get();
-                }
-
-                @Override
-                public LeaseRecord create(LeaseRecord r) throws Conflict, LeaseStoreException {
-                    check();
-                    return real.create(r);
-                }
-
-                @Override
-                public LeaseRecord update(LeaseRecord r) throws Conflict, LeaseStoreException {
-                    check();
-                    return real.update(r);
-                }
-
-                @Override
-                public AutoCloseable watch(Consumer<Optional<LeaseRecord>> onChange) {
-                    return real.watch(onChange);
-                }
-
-                void check() throws LeaseStoreException {
-                    calls.incrementAndGet();
-                    if (cut.get()) {
-                        throw new LeaseStoreException("cannot reach the API: connection cut by the test", null);
-                    }
-                }
-            };
+            CuttableLeaseStore store = new CuttableLeaseStore(real);
+            cut = store.cut;
+            calls = store.calls;
             elector = new LeaderElector(store, new LeaseSettings("test", "leasecron", identity, Duration.ofSeconds(15),
                     Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ZERO), clock);
             elector.addListener(new LeaderElector.Listener() {
