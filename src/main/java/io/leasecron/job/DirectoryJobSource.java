@@ -134,6 +134,17 @@ public final class DirectoryJobSource implements AutoCloseable {
             Map<String, String> problems, Map<String, Map<String, String>> foundSecrets) {
         String fileName = file.getFileName().toString();
         Map<String, Map<String, String>> mine = new LinkedHashMap<>();
+        try {
+            if (Files.size(file) == 0 && heldBy.containsKey(file)) {
+                // Truncated by a writer that has not written yet (a shell redirect, an editor saving in place): not
+                // an instruction to unschedule. Deleting the file, or removing the ConfigMaps from it, is.
+                problems.put(fileName, fileName + " is empty; the jobs it held keep running until it has content again or is deleted");
+                unreadable.addAll(heldBy.get(file));
+                return;
+            }
+        } catch (IOException e) {
+            // gone meanwhile: the read below says so
+        }
         try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
             while (docs.hasNext()) {
                 JsonNode doc = docs.next();

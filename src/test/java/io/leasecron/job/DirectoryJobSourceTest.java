@@ -1,6 +1,7 @@
 package io.leasecron.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -61,6 +62,27 @@ class DirectoryJobSourceTest {
         source.rescan();
         assertEquals(List.of("alpha/one"), catalogue.entries().stream().map(e -> e.id().toString()).toList());
         assertTrue(calls.contains("remove beta/two"));
+    }
+
+    @Test
+    void a_file_emptied_by_a_writer_that_has_not_written_yet_keeps_its_jobs() throws Exception {
+        Path a = dir.resolve("a.yaml");
+        Files.writeString(a, configMap("alpha", LABELLED, "one", "@every 1m"));
+        DirectoryJobSource source = new DirectoryJobSource(dir, catalogue);
+        source.rescan();
+        Files.write(a, new byte[0]); // what the first half of a shell redirect or an in-place save leaves
+        source.rescan();
+        assertEquals(List.of("alpha/one"), catalogue.entries().stream().map(e -> e.id().toString()).toList());
+        assertEquals("a.yaml is empty; the jobs it held keep running until it has content again or is deleted",
+                catalogue.sourceProblems().get("a.yaml"));
+        assertFalse(calls.contains("remove alpha/one"));
+        Files.writeString(a, configMap("alpha", LABELLED, "one", "@every 5m"));
+        source.rescan();
+        assertEquals(null, catalogue.sourceProblems().get("a.yaml"));
+        Files.delete(a);
+        source.rescan();
+        assertEquals(List.of(), catalogue.entries());
+        assertTrue(calls.contains("remove alpha/one"));
     }
 
     @Test
