@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The last {@code perJob} finished or skipped slots of each job, newest first. Memory is bounded: at most
+ * The last {@code perJob} finished or skipped slots of each job, newest slot first. Memory is bounded: at most
  * {@code perJob} records per job, and a job that never fired holds nothing.
  */
 public final class RunHistory implements ExecutionListener {
@@ -60,11 +60,25 @@ public final class RunHistory implements ExecutionListener {
         }
         Deque<Record> q = byJob.computeIfAbsent(event.job(), k -> new ArrayDeque<>(perJob));
         synchronized (q) {
+            // Newest slot first, whatever order outcomes arrive in (a later slot may finish first); attempts of
+            // one slot newest first.
+            List<Record> later = new ArrayList<>();
+            while (!q.isEmpty() && newer(q.peekFirst(), r)) {
+                later.add(q.pollFirst());
+            }
             q.addFirst(r);
+            for (int i = later.size() - 1; i >= 0; i--) {
+                q.addFirst(later.get(i));
+            }
             while (q.size() > perJob) {
                 q.removeLast();
             }
         }
+    }
+
+    private static boolean newer(Record a, Record b) {
+        int bySlot = a.slot().compareTo(b.slot());
+        return bySlot > 0 || bySlot == 0 && a.attempt() > b.attempt();
     }
 
     public List<Record> recent(JobId job) {

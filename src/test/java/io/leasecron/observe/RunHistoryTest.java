@@ -63,6 +63,20 @@ class RunHistoryTest {
     }
 
     @Test
+    void outcomes_that_arrive_out_of_order_are_listed_newest_slot_first() {
+        RunHistory history = new RunHistory(3);
+        history.on(new SucceededExecution(JOB, slot(6), 1, 7, "pod-a", Duration.ofMillis(5), "HTTP 200"));
+        history.on(new SucceededExecution(JOB, slot(5), 2, 7, "pod-a", Duration.ofMillis(900), "HTTP 200"));
+        history.on(new FailedExecution(JOB, slot(5), 1, 7, "pod-a", Duration.ofMillis(50), "HTTP 503", true));
+        history.on(new SucceededExecution(JOB, slot(7), 1, 7, "pod-a", Duration.ofMillis(5), "HTTP 200"));
+        assertEquals(List.of(slot(7) + "#1", slot(6) + "#1", slot(5) + "#2"),
+                history.recent(JOB).stream().map(r -> r.slot() + "#" + r.attempt()).toList(),
+                "the latest slot first, a slot's later attempt before its earlier one, the oldest dropped");
+        history.on(new SucceededExecution(JOB, slot(1), 1, 7, "pod-a", Duration.ofMillis(5), "HTTP 200"));
+        assertEquals(slot(5), history.recent(JOB).get(2).slot(), "an outcome older than every one kept is not kept");
+    }
+
+    @Test
     void a_forgotten_job_holds_nothing_and_the_bound_must_be_positive() {
         RunHistory history = new RunHistory(1);
         history.on(new SucceededExecution(JOB, slot(0), 1, 7, "pod-a", Duration.ofMillis(1), "HTTP 200"));
