@@ -49,6 +49,7 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
 
     private final KubernetesClient client;
     private final String namespace;
+    private final Map<String, Object> cleanUpLocks = new ConcurrentHashMap<>();
     private final ExecutorService api = Executors.newFixedThreadPool(2, r -> {
         Thread t = new Thread(r, "leasecron-kubernetes-jobs");
         t.setDaemon(true);
@@ -225,16 +226,29 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
 
     private void delete(String name, String why) {
         try {
-            client.batch().v1().jobs().inNamespace(namespace).withName(name).withPropagationPolicy(DeletionPropagation.BACKGROUND)
-                    .delete();
-            LOG.infof("deleted Job %s: %s", name, why);
+            boolean deleted = !client.batch().v1().jobs().inNamespace(namespace).withName(name)
+                    .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete().isEmpty();
+            if (deleted) {
+                LOG.infof("deleted Job %s: %s", name, why);
+            } else {
+                LOG.debugf("Job %s was gone already (%s)", name, why);
+            }
         } catch (RuntimeException e) {
             LOG.warnf("could not delete Job %s (%s): %s", name, why, e.getMessage());
         }
     }
 
-    /** Keeps the newest finished Jobs of one job within the history limits; deletes the older ones. */
+    /**
+     * Keeps the newest finished Jobs of one job within the history limits; deletes the older ones. One clean-up of a
+     * job at a time: two outcomes arriving together would otherwise both list, then both delete, the same old Job.
+     */
     private void cleanUp(KubernetesJobAction action, String label) {
+        synchronized (cleanUpLocks.computeIfAbsent(label, k -> new Object())) {
+            cleanUpNow(action, label);
+        }
+    }
+
+    private void cleanUpNow(KubernetesJobAction action, String label) {
         try {
             List<Job> jobs = list(label);
             List<Job> done = jobs.stream().filter(j -> finished(j).isPresent())
