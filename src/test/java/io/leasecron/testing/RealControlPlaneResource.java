@@ -1,0 +1,85 @@
+package io.leasecron.testing;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Runs a {@code @QuarkusTest}'s service in Kubernetes mode against the shared {@link RealControlPlane}, the way a pod
+ * runs it: in a namespace of its own with exactly the ServiceAccount, Role and RoleBinding of k8s/rbac.yaml, and
+ * authenticated with a token of that ServiceAccount from the TokenRequest API. The test gets the namespace and an
+ * admin client through a field of type {@link Cluster} annotated with {@link InjectCluster}.
+ *
+ * <p>A test that uses it must also carry
+ * {@code @DisabledIfEnvironmentVariable(named = RealControlPlane.SKIP_ENV, matches = "1")}: Quarkus reports an
+ * exception from a test resource as a failed boot, never as a skip, so the opt-out has to be decided by JUnit
+ * before the application starts. Without the opt-out, a control plane that cannot start fails the test.
+ */
+public final class RealControlPlaneResource implements QuarkusTestResourceLifecycleManager {
+    /** The ServiceAccount of k8s/rbac.yaml. */
+    public static final String SERVICE_ACCOUNT = "leasecron";
+
+    /** What the test sees of the cluster its service runs against. */
+    public record Cluster(RealControlPlane controlPlane, String namespace) {
+        /** Every right (group {@code system:masters}): for what users and kubectl do, never what the service does. */
+        public KubernetesClient admin() {
+            return controlPlane.admin();
+        }
+    }
+
+    /** Marks the test field of type {@link Cluster} to set before the tests run. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    public @interface InjectCluster {
+    }
+
+    private Cluster cluster;
+
+    @Override
+    public Map<String, String> start() {
+        if ("1".equals(System.getenv(RealControlPlane.SKIP_ENV))) {
+            throw new IllegalStateException(RealControlPlane.SKIP_ENV + "=1, yet a test that needs the real API server was started: "
+                    + "add @DisabledIfEnvironmentVariable(named = RealControlPlane.SKIP_ENV, matches = \"1\") to it");
+        }
+        RealControlPlane cp = RealControlPlane.shared();
+        String namespace = cp.createNamespace("quarkus-kubernetes-mode");
+        cp.applyRbac(namespace); // returns once the API server's authorizer grants every verb of the Role
+        cluster = new Cluster(cp, namespace);
+
+        Map<String, String> config = new LinkedHashMap<>();
+        // The client Quarkus builds (Lifecycle derives the service's own client from it): this server, verified with
+        // its CA, as the ServiceAccount. trust-certs is explicit because a mock-server test earlier in this JVM
+        // leaves quarkus.tls.trust-all=true behind as a system property, which would otherwise turn TLS checks off.
+        config.put("quarkus.kubernetes-client.api-server-url", cp.apiUrl());
+        config.put("quarkus.kubernetes-client.ca-cert-file", cp.caFile().toString());
+        config.put("quarkus.kubernetes-client.trust-certs", "false");
+        config.put("quarkus.kubernetes-client.token", cp.token(namespace, SERVICE_ACCOUNT));
+        config.put("quarkus.kubernetes-client.namespace", namespace);
+        config.put("leasecron.mode", "kubernetes");
+        config.put("leasecron.namespace", namespace);
+        config.put("leasecron.watches", "http");
+        // Short timings, as in ReplicasTest and RealApiServerTest: the test waits for the first acquisition only.
+        config.put("leasecron.lease.duration", "3s");
+        config.put("leasecron.lease.renew-deadline", "2s");
+        config.put("leasecron.lease.retry-period", "500ms");
+        return config;
+    }
+
+    @Override
+    public void inject(TestInjector injector) {
+        injector.injectIntoFields(cluster, new TestInjector.AnnotatedAndMatchesType(InjectCluster.class, Cluster.class));
+    }
+
+    /**
+     * Nothing to undo: the namespace cannot be deleted for good here (no controller-manager finalizes it) and is never
+     * reused, and the shared control plane stops when the test JVM exits.
+     */
+    @Override
+    public void stop() {
+    }
+}
