@@ -27,6 +27,16 @@ public final class HttpActionRunner implements ActionRunner {
             .withZone(ZoneOffset.UTC);
     static final int MAX_BODY_EXCERPT = 200;
 
+    static {
+        // A request sent on a kept-alive connection that the target closed meanwhile (an idle timeout racing the
+        // next fire) never reached it: the JDK client sends it again on a new connection, but by default only for
+        // GET and HEAD. Every fire carries its Idempotency-Key, so this is safe for every method. Read once, when
+        // the client sends its first request; a value set on the command line wins.
+        if (System.getProperty("jdk.httpclient.enableAllMethodRetry") == null) {
+            System.setProperty("jdk.httpclient.enableAllMethodRetry", "true");
+        }
+    }
+
     /** Built on a thread of its own: loading the TLS trust store takes a quarter second, off the startup path. */
     private final CompletableFuture<HttpClient> client;
     private final String userAgent;

@@ -116,4 +116,60 @@ class HttpActionRunnerTest {
             assertTrue(f.isCancelled(), () -> "not cancelled: " + (f.isCompletedExceptionally() ? "failed" : f.join()));
         }
     }
+
+    /**
+     * A target that closes an idle kept-alive connection just as the next fire is sent on it (an idle timeout, a
+     * restart) never saw that request: the fire is sent again at once on a new connection, with the same headers,
+     * instead of failing. Here the first connection answers one request, reads the next and closes without answering.
+     */
+    @Test
+    void a_request_sent_on_a_connection_the_target_closed_meanwhile_is_sent_again_on_a_new_one() throws Exception {
+        java.util.List<String> answered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try {
+                    try (java.net.Socket first = server.accept()) {
+                        answered.add(answer(first)); // keeps the connection open for the client's pool
+                        readRequest(first); // the next fire arrives ... and the target closes without answering
+                    }
+                    try (java.net.Socket second = server.accept()) {
+                        answered.add(answer(second));
+                    }
+                } catch (java.io.IOException e) {
+                    answered.add("server failed: " + e);
+                }
+            }, "closing-target");
+            t.setDaemon(true);
+            t.start();
+            JobSpec spec = Jobs.spec("billing/nightly", "schedule: \"@every 1m\"\nhttp:\n  url: http://127.0.0.1:"
+                    + server.getLocalPort() + "/hooks\n");
+            assertEquals(new RunResult.Succeeded("HTTP 200"), runner.start(new Fire(spec, SLOT, 1, 42, "pod-a")).get(10, TimeUnit.SECONDS));
+            Instant next = SLOT.plusSeconds(60);
+            assertEquals(new RunResult.Succeeded("HTTP 200"), runner.start(new Fire(spec, next, 1, 42, "pod-a")).get(10, TimeUnit.SECONDS));
+            t.join(5000);
+            assertEquals(java.util.List.of(Fire.idempotencyKey("billing/nightly", SLOT), Fire.idempotencyKey("billing/nightly", next)),
+                    answered, "each fire answered once, the second on a new connection");
+        }
+    }
+
+    /** Reads one request's head; returns its Idempotency-Key. */
+    private static String readRequest(java.net.Socket s) throws java.io.IOException {
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                java.nio.charset.StandardCharsets.ISO_8859_1));
+        String key = null;
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("idempotency-key:")) {
+                key = line.substring(line.indexOf(':') + 1).trim();
+            }
+        }
+        return key;
+    }
+
+    /** Reads one request (with no body) and answers 200, keeping the connection open. */
+    private static String answer(java.net.Socket s) throws java.io.IOException {
+        String key = readRequest(s);
+        s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+        return key;
+    }
 }
