@@ -47,6 +47,7 @@ public class Lifecycle {
     private final Replica replica;
     private final KubernetesClient client;
     private KubernetesJobRunner jobRunner;
+    private HttpActionRunner httpRunner;
 
     public Lifecycle(LeasecronConfig config, MeterRegistry registry, Instance<KubernetesClient> quarkusClient) {
         this.config = config;
@@ -59,8 +60,8 @@ public class Lifecycle {
         boolean shell = config.shell().enabled();
         Replica.Runners runners = (secrets, k8s, namespace) -> {
             jobRunner = k8s == null ? null : new KubernetesJobRunner(k8s, namespace);
-            return new ActionRunners(new HttpActionRunner(dispatch, userAgent, secrets), shell ? new ShellActionRunner(secrets) : null,
-                    jobRunner);
+            httpRunner = new HttpActionRunner(dispatch, userAgent, secrets);
+            return new ActionRunners(httpRunner, shell ? new ShellActionRunner(secrets) : null, jobRunner);
         };
         var parts = new Replica.Parts(config.replica(), SystemClock.INSTANCE, settings, config.history().runsPerJob(), registry,
                 runners, dispatch, new JobSpecParser.Options(shell));
@@ -105,13 +106,24 @@ public class Lifecycle {
         if (client != null) {
             Permissions.check(client, replica.elector().orElseThrow().settings().namespace());
         }
+        long started = SystemClock.INSTANCE.nanoTime();
         try {
             replica.start(true);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
-        LOG.infof("leasecron replica %s started in %s mode with %d jobs (%d invalid)", config.replica(), mode,
-                replica.catalogue().size(), replica.catalogue().count(false));
+        long loadMillis = (SystemClock.INSTANCE.nanoTime() - started) / 1_000_000;
+        LOG.infof("leasecron replica %s started in %s mode with %d jobs (%d invalid), loaded in %d ms", config.replica(), mode,
+                replica.catalogue().size(), replica.catalogue().count(false), loadMillis);
+        // The jobs are loaded, so the replica is ready: building the HTTP client (its TLS set-up) now no longer
+        // delays that, and the first fire need not pay for it.
+        dispatch.execute(() -> {
+            try {
+                httpRunner.prepare();
+            } catch (RuntimeException e) {
+                LOG.warnf("building the HTTP client failed (%s); each HTTP fire will try again and report it", e);
+            }
+        });
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -1112,7 +1112,7 @@ public final class Engine {
                 } finally {
                     lock.unlock();
                 }
-                while (!wakeRequested && clock.now().isBefore(next)) {
+                while (!wakeRequested && !stopping && clock.now().isBefore(next)) {
                     Thread.onSpinWait();
                 }
                 wakeRequested = false;

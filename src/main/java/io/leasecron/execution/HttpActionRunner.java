@@ -37,32 +37,46 @@ public final class HttpActionRunner implements ActionRunner {
         }
     }
 
-    /** Built on a thread of its own: loading the TLS trust store takes a quarter second, off the startup path. */
-    private final CompletableFuture<HttpClient> client;
+    private final Executor executor;
     private final String userAgent;
     private final SecretResolver secrets;
+    /**
+     * Built on first use, not with the runner: building it loads the TLS trust store, a quarter second of CPU that
+     * would otherwise be spent while the service starts (see {@link #prepare()}).
+     */
+    private volatile HttpClient client;
 
     public HttpActionRunner(Executor executor, String userAgent) {
         this(executor, userAgent, SecretResolver.none("no Secrets are available"));
     }
 
     public HttpActionRunner(Executor executor, String userAgent, SecretResolver secrets) {
-        this.secrets = secrets;
-        this.client = new CompletableFuture<>();
-        Thread init = new Thread(() -> {
-            try {
-                client.complete(HttpClient.newBuilder()
-                        .executor(executor)
-                        .connectTimeout(Duration.ofSeconds(10))
-                        .followRedirects(HttpClient.Redirect.NEVER)
-                        .build());
-            } catch (Throwable t) {
-                client.completeExceptionally(t);
-            }
-        }, "leasecron-http-init");
-        init.setDaemon(true);
-        init.start();
+        this.executor = executor;
         this.userAgent = userAgent;
+        this.secrets = secrets;
+    }
+
+    /** Builds the client now if no fire has built it yet, so that the first fire does not wait for it. */
+    public void prepare() {
+        client();
+    }
+
+    private HttpClient client() {
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    c = HttpClient.newBuilder()
+                            .executor(executor)
+                            .connectTimeout(Duration.ofSeconds(10))
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .build();
+                    client = c;
+                }
+            }
+        }
+        return c;
     }
 
     @Override
@@ -96,9 +110,12 @@ public final class HttpActionRunner implements ActionRunner {
                 .setHeader("Leasecron-Attempt", Integer.toString(fire.attempt()))
                 .setHeader("Leasecron-Term", Long.toString(fire.term()));
         HttpRequest built = request.build();
-        CompletableFuture<HttpResponse<String>> exchange = client.isDone()
-                ? client.join().sendAsync(built, HttpResponse.BodyHandlers.ofString())
-                : client.thenCompose(c -> c.sendAsync(built, HttpResponse.BodyHandlers.ofString()));
+        CompletableFuture<HttpResponse<String>> exchange;
+        try {
+            exchange = client().sendAsync(built, HttpResponse.BodyHandlers.ofString());
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(new RunResult.Failed(http.method() + " " + http.url() + " failed: " + describe(e)));
+        }
         // A plain future of our own: the client's futures propagate cancel upstream first, which would complete
         // this one as "failed: Request cancelled" instead of cancelled.
         CompletableFuture<RunResult> result = new CompletableFuture<>();

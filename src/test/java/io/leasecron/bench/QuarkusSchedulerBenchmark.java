@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
  * The Quarkus scheduler (quarkus-scheduler, the simple in-memory implementation) with programmatic jobs, in its
@@ -19,7 +20,13 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @TestProfile(QuarkusSchedulerBenchmark.Forced.class)
+@EnabledIf("selected")
 class QuarkusSchedulerBenchmark {
+
+    /** Decided before the application starts, so that {@code -Dbench.scenarios=startup} does not boot it. */
+    static boolean selected() {
+        return System.getProperty("bench.peers", "quarkus").contains("quarkus") && Scenarios.anyInProcess();
+    }
 
     /** Starts the scheduler although the application declares no {@code @Scheduled} method. */
     public static class Forced implements QuarkusTestProfile {
@@ -41,9 +48,6 @@ class QuarkusSchedulerBenchmark {
     @Test
     void fire_lateness_bursts_and_heap_per_job() throws Exception {
         List<String> lines = new ArrayList<>();
-        if (!System.getProperty("bench.peers", "quarkus").contains("quarkus")) {
-            return;
-        }
         try (Peer peer = new QuarkusPeer(scheduler)) {
             Scenarios.runAll(peer, lines);
         }

@@ -23,17 +23,26 @@ final class Scenarios {
     private Scenarios() {
     }
 
-    /** The scenarios named in {@code -Dbench.scenarios} (default: heap,burst,lateness), in that order. */
+    /** {@code -Dbench.scenarios}: any of heap,burst,lateness,startup (default: all). */
+    static boolean selected(String scenario) {
+        return List.of(System.getProperty("bench.scenarios", "heap,burst,lateness,startup").split(",")).contains(scenario);
+    }
+
+    /** Whether any scenario that runs the schedulers in this JVM (heap, burst, lateness) is selected. */
+    static boolean anyInProcess() {
+        return selected("heap") || selected("burst") || selected("lateness");
+    }
+
+    /** The in-process scenarios named in {@code -Dbench.scenarios}, in the order heap, burst, lateness. */
     static void runAll(Peer peer, List<String> lines) throws Exception {
-        String which = System.getProperty("bench.scenarios", "heap,burst,lateness");
-        if (which.contains("heap")) {
+        if (selected("heap")) {
             lines.add(heap(peer, 100_000));
         }
-        if (which.contains("burst")) {
+        if (selected("burst")) {
             lines.add(burst(peer, 1_000, 5));
             lines.add(burst(peer, 10_000, 5));
         }
-        if (which.contains("lateness")) {
+        if (selected("lateness")) {
             lines.add(lateness(peer, 10_000));
         }
     }
