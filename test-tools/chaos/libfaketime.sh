@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the path of libfaketimeMT.so.1, which the chaos suite preloads into a replica to skew its wall clock
-# (FAKETIME=+4s, with the monotonic clock left alone). Uses the system's copy when Debian's libfaketime is
-# installed; otherwise downloads that package once with `apt-get download` (no root needed) and unpacks it into
+# (FAKETIME=+4s). Uses the system's copy when Debian's libfaketime is installed; otherwise downloads that package
+# once with `apt-get download` (no root needed, unless the package lists must be fetched first) and unpacks it into
 # ${LEASECRON_TOOLS_CACHE:-~/.cache/leasecron-tools}/libfaketime. Exit 1, with the reason on stderr, if neither works.
 set -euo pipefail
 
@@ -26,8 +26,11 @@ fi
 mkdir -p "$cache"
 cd "$cache"
 if ! apt-get download libfaketime >&2; then
-    echo "apt-get download libfaketime failed (run apt-get update, or install libfaketime)" >&2
-    exit 1
+    # A machine whose package lists were never fetched: fetch them (needs root) and try once more.
+    if [ "$(id -u)" -ne 0 ] || ! apt-get update -qq >&2 || ! apt-get download libfaketime >&2; then
+        echo "apt-get download libfaketime failed (run apt-get update as root, or install libfaketime)" >&2
+        exit 1
+    fi
 fi
 dpkg-deb -x libfaketime_*.deb root
 lib=$(find "$cache/root" -name libfaketimeMT.so.1 | head -n 1)
