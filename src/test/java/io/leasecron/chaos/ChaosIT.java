@@ -23,7 +23,8 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>System properties: {@code chaos.suite} ({@code short}, the default, or {@code full}), {@code chaos.api}
  * ({@code mock,real}), {@code chaos.scenarios} (names, default all), {@code chaos.jar} (another build of the
- * service, e.g. a deliberately broken one), {@code chaos.reports} (default {@code target/chaos}).
+ * service, e.g. a deliberately broken one), {@code chaos.reports} (default {@code target/chaos}), {@code chaos.seed}
+ * (the random sub-second offsets of the disruptions; each report records its seed).
  */
 class ChaosIT {
     private static final Map<String, ChaosApi> APIS = new ConcurrentHashMap<>();

@@ -91,6 +91,8 @@ final class ChaosRun implements AutoCloseable {
     private volatile boolean monitoring = true;
     Instant start;
     Instant end;
+    final long seed = Long.getLong("chaos.seed", System.nanoTime());
+    private final java.util.Random random = new java.util.Random(seed);
 
     ChaosRun(ChaosApi api, String scenario, Path jar, Path reports, List<Duration> skews) throws IOException {
         this.api = api;
@@ -121,6 +123,7 @@ final class ChaosRun implements AutoCloseable {
             replicas.add(new ReplicaProcess(name, jar, dir, env, skews.get(i), freePort()));
         }
         monitor.submit(this::monitor);
+        facts.put("seed", seed);
     }
 
     // ---------------------------------------------------------------- jobs
@@ -249,6 +252,15 @@ final class ChaosRun implements AutoCloseable {
                     .allMatch(t -> t.expected(end).stream().allMatch(s -> fires.stream()
                             .anyMatch(f -> f.job().equals(t.id) && f.slot().equals(s))));
         }, drain);
+    }
+
+    /**
+     * Waits a random part of a second, so that disruptions fall anywhere between slots rather than always just
+     * after one (where a kill lands in the claim-to-dispatch window every time). The seed is in the report
+     * ({@code chaos.seed} repeats a run's timings).
+     */
+    void offBeat() {
+        sleep(Duration.ofMillis(random.nextInt(1000)));
     }
 
     /** Records an action on the timeline. */

@@ -65,6 +65,7 @@ final class Scenarios {
             begin(run);
             for (int i = 0; i < (full ? 6 : 2); i++) {
                 ReplicaProcess leader = run.awaitLeaderFiring(Duration.ofSeconds(20));
+                run.offBeat();
                 run.note("kill", leader.name(), "SIGKILL the leader");
                 leader.kill();
                 ReplicaProcess next = run.awaitLeaderFiring(Duration.ofSeconds(20));
@@ -108,6 +109,7 @@ final class Scenarios {
             begin(run);
             for (int round = 0; round < (full ? 3 : 1); round++) {
                 for (ReplicaProcess r : run.replicas) {
+                    run.offBeat();
                     String holder = run.lease().map(l -> l.getSpec().getHolderIdentity()).orElse("");
                     run.note("terminate", r.name(), r.name().equals(holder) ? "SIGTERM the leader" : "SIGTERM a follower");
                     Duration exit = r.terminate(ChaosRun.GRACE.plusSeconds(20));
@@ -157,6 +159,7 @@ final class Scenarios {
             begin(run);
             for (int i = 0; i < (full ? 3 : 1); i++) {
                 ReplicaProcess leader = run.awaitLeaderFiring(Duration.ofSeconds(20));
+                run.offBeat();
                 run.note("freeze", leader.name(), "SIGSTOP the leader for " + ChaosRun.LEASE.plusSeconds(3).toSeconds() + " s");
                 leader.freeze();
                 ChaosRun.sleep(ChaosRun.LEASE.plusSeconds(3));
@@ -195,6 +198,7 @@ final class Scenarios {
             begin(run);
             for (int i = 0; i < (full ? 3 : 1); i++) {
                 ReplicaProcess leader = run.awaitLeaderFiring(Duration.ofSeconds(20));
+                run.offBeat();
                 int index = run.replicas.indexOf(leader);
                 run.note("cut", leader.name(), "the leader's connection to the API server cut for 10 s");
                 run.proxies.get(index).cut();
@@ -230,6 +234,7 @@ final class Scenarios {
             begin(run);
             for (int i = 0; i < (full ? 3 : 1); i++) {
                 run.awaitLeaderFiring(Duration.ofSeconds(20));
+                run.offBeat();
                 run.note("cut-all", "all", "every replica's connection to the API server cut for 10 s");
                 run.proxies.forEach(io.leasecron.testing.TcpProxy::cut);
                 ChaosRun.sleep(Duration.ofSeconds(10));
@@ -273,6 +278,7 @@ final class Scenarios {
             begin(run);
             for (int i = 0; i < (full ? 8 : 4); i++) {
                 ReplicaProcess leader = run.awaitLeaderFiring(Duration.ofSeconds(30));
+                run.offBeat();
                 if (i % 2 == 0) {
                     run.note("terminate", leader.name(), "SIGTERM the leader (clock " + signed(leader.skew()) + ")");
                     leader.terminate(ChaosRun.GRACE.plusSeconds(20));
