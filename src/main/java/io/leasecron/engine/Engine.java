@@ -258,6 +258,11 @@ public final class Engine {
         return running.get();
     }
 
+    /** Attempts admitted whose work has not yet left this process (see {@code Fire.HandOff}): not yet progress. */
+    public int startingCount() {
+        return starting.get();
+    }
+
     // ---------------------------------------------------------------- time
 
     /**
@@ -287,9 +292,9 @@ public final class Engine {
             }
             older.addAll(pending);
             pending = new ArrayList<>();
-            while (!deadlines.isEmpty() && !deadlines.first().deadline.isAfter(now)) {
+            for (Run first = firstDeadline(); first != null && !first.deadline.isAfter(now); first = firstDeadline()) {
                 Run r = deadlines.pollFirst();
-                if (!r.finished.get()) {
+                if (r != null && !r.finished.get()) {
                     expired.add(r);
                 }
             }
@@ -438,6 +443,18 @@ public final class Engine {
         gate.dispatched(through);
     }
 
+    /**
+     * The attempt whose timeout comes first, or null. Attempts leave {@link #deadlines} from other threads (as they
+     * finish), so it may empty between a check and a read: never {@code isEmpty()} then {@code first()}.
+     */
+    private Run firstDeadline() {
+        try {
+            return deadlines.first();
+        } catch (java.util.NoSuchElementException empty) {
+            return null;
+        }
+    }
+
     private Instant nextWake(Instant now) {
         lock.lock();
         try {
@@ -445,8 +462,9 @@ public final class Engine {
             if (!timers.isEmpty() && timers.peek().time.isBefore(next)) {
                 next = timers.peek().time;
             }
-            if (!deadlines.isEmpty() && deadlines.first().deadline.isBefore(next)) {
-                next = deadlines.first().deadline;
+            Run first = firstDeadline();
+            if (first != null && first.deadline.isBefore(next)) {
+                next = first.deadline;
             }
             return next;
         } finally {
@@ -923,11 +941,20 @@ public final class Engine {
         }
     }
 
+    /**
+     * Starts the attempt; it counts as started for progress once it has left this process (its runner's hand-off,
+     * or its outcome, whichever comes first).
+     */
     private void start(Run run) {
+        CompletableFuture<?> handOff = null;
         try {
-            startAction(run);
+            handOff = startAction(run);
         } finally {
-            started();
+            if (handOff == null || handOff.isDone()) {
+                started();
+            } else {
+                handOff.whenComplete((v, e) -> started());
+            }
         }
     }
 
@@ -936,13 +963,14 @@ public final class Engine {
      * completes at once (a no-op, a refused connection) has its outcome handled as a separate task behind the
      * starts already queued, so a large batch starts before its first outcomes are bookkept.
      */
-    private void startAction(Run run) {
+    private CompletableFuture<?> startAction(Run run) {
         Instant started = clock.now();
         run.started = started;
         CompletableFuture<RunResult> future;
         run.thread = Thread.currentThread();
+        Fire fire = new Fire(run.spec, run.slot, run.attempt, run.term, replica);
         try {
-            future = runner.start(new Fire(run.spec, run.slot, run.attempt, run.term, replica));
+            future = runner.start(fire);
             if (future == null) {
                 future = CompletableFuture.failedFuture(new IllegalStateException("action returned no result"));
             }
@@ -955,9 +983,11 @@ public final class Engine {
         run.future = future;
         publish(new FiredExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, started,
                 Duration.between(run.due, started), run.queuedAt == null ? Duration.ZERO : Duration.between(run.queuedAt, started)));
+        CompletableFuture<Void> pending = fire.handOff().pending();
+        CompletableFuture<?> handOff = pending == null ? null : CompletableFuture.anyOf(pending, future);
         if (run.finished.get()) {
             future.cancel(true);
-            return;
+            return handOff;
         }
         boolean immediate = future.isDone();
         future.whenComplete((result, error) -> {
@@ -981,6 +1011,7 @@ public final class Engine {
                 outcome.run();
             }
         });
+        return handOff;
     }
 
     private void timeOut(Run run, Instant now) {

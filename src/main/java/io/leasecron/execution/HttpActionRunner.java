@@ -26,6 +26,8 @@ public final class HttpActionRunner implements ActionRunner {
     public static final DateTimeFormatter SCHEDULED_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
     static final int MAX_BODY_EXCERPT = 200;
+    /** How long after it was sent a request without a body counts as on its way to the target. */
+    static final java.time.Duration HAND_OFF_BOUND = java.time.Duration.ofMillis(250);
 
     static {
         // A request sent on a kept-alive connection that the target closed meanwhile (an idle timeout racing the
@@ -82,11 +84,12 @@ public final class HttpActionRunner implements ActionRunner {
     @Override
     public CompletableFuture<RunResult> start(Fire fire) {
         HttpAction http = (HttpAction) fire.spec().action();
+        CompletableFuture<Void> handedOff = fire.handOff().defer();
         HttpRequest.Builder request = HttpRequest.newBuilder(http.url())
                 .timeout(fire.spec().timeout())
                 .method(http.method(), http.body() == null
                         ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(http.body()));
+                        : signalling(HttpRequest.BodyPublishers.ofString(http.body()), handedOff));
         http.headers().forEach(request::header);
         java.util.List<String> secretValues = new java.util.ArrayList<>();
         for (var h : http.secretHeaders().entrySet()) {
@@ -112,10 +115,17 @@ public final class HttpActionRunner implements ActionRunner {
         HttpRequest built = request.build();
         CompletableFuture<HttpResponse<String>> exchange;
         try {
-            exchange = client().sendAsync(built, HttpResponse.BodyHandlers.ofString());
+            exchange = client().sendAsync(built, info -> {
+                handedOff.complete(null);
+                return HttpResponse.BodyHandlers.ofString().apply(info);
+            });
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(new RunResult.Failed(http.method() + " " + http.url() + " failed: " + describe(e)));
         }
+        // The request has left this process once the target answers, or once the client takes the body (it has
+        // written the head by then). A request without a body gives no such signal: HAND_OFF_BOUND after it was
+        // sent, it counts as on its way (a replica killed before that leaves its slot uncertain, not started).
+        handedOff.completeOnTimeout(null, HAND_OFF_BOUND.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         // A plain future of our own: the client's futures propagate cancel upstream first, which would complete
         // this one as "failed: Request cancelled" instead of cancelled.
         CompletableFuture<RunResult> result = new CompletableFuture<>();
@@ -138,6 +148,52 @@ public final class HttpActionRunner implements ActionRunner {
             }
         });
         return result;
+    }
+
+    /** {@code body}, completing {@code taken} when the client first asks for it (after writing the head). */
+    private static HttpRequest.BodyPublisher signalling(HttpRequest.BodyPublisher body, CompletableFuture<Void> taken) {
+        return new HttpRequest.BodyPublisher() {
+            @Override
+            public long contentLength() {
+                return body.contentLength();
+            }
+
+            @Override
+            public void subscribe(java.util.concurrent.Flow.Subscriber<? super java.nio.ByteBuffer> subscriber) {
+                body.subscribe(new java.util.concurrent.Flow.Subscriber<java.nio.ByteBuffer>() {
+                    @Override
+                    public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+                        subscriber.onSubscribe(new java.util.concurrent.Flow.Subscription() {
+                            @Override
+                            public void request(long n) {
+                                taken.complete(null);
+                                subscription.request(n);
+                            }
+
+                            @Override
+                            public void cancel() {
+                                subscription.cancel();
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onNext(java.nio.ByteBuffer item) {
+                        subscriber.onNext(item);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        subscriber.onError(t);
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        subscriber.onComplete();
+                    }
+                });
+            }
+        };
     }
 
     private static String describe(Throwable t) {

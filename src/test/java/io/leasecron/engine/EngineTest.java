@@ -669,4 +669,42 @@ class EngineTest {
                 fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList());
         assertEquals(t("PT2H"), progress.get(progress.size() - 1), "progress after the skipped slot: " + progress);
     }
+
+    /**
+     * A runner whose work leaves the process after {@code start} returns defers the hand-off: until then the slot
+     * does not count as started, so progress reported to the gate (the Lease's dispatched-through) stays before it
+     * and a replica killed meanwhile leaves it uncertain, not recorded as started.
+     */
+    @Test
+    void progress_waits_until_every_attempt_of_the_slot_has_left_the_process() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        LeaderGate recording = new LeaderGate() {
+            @Override
+            public Decision authorise(Instant slot) {
+                return gate.authorise(slot);
+            }
+
+            @Override
+            public void dispatched(Instant through) {
+                progress.add(through);
+            }
+        };
+        Map<Instant, CompletableFuture<Void>> handOffs = new ConcurrentHashMap<>();
+        ActionRunner deferring = fire -> {
+            fires.add(fire);
+            handOffs.put(fire.slot(), fire.handOff().defer());
+            return new CompletableFuture<>();
+        };
+        engine = new Engine(clock, recording, deferring, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.upsert(Jobs.every("a/tick", "@every 10s"));
+        at("PT10S");
+        assertEquals(1, fires.size());
+        assertEquals(List.of(), progress, "started, but not yet handed off: not progress");
+        handOffs.get(t("PT10S")).complete(null);
+        at("PT20S");
+        assertEquals(t("PT10S"), progress.get(progress.size() - 1), "handed off: progress through 10 s, not 20 s");
+        handOffs.get(t("PT20S")).complete(null);
+        at("PT20.5S");
+        assertEquals(t("PT20S"), progress.get(progress.size() - 1));
+    }
 }

@@ -152,6 +152,38 @@ class HttpActionRunnerTest {
         }
     }
 
+    /**
+     * The hand-off (the request has left this process) comes when the target answers, when the client takes the
+     * body, or, for a request without one, {@link HttpActionRunner#HAND_OFF_BOUND} after it was sent: never when
+     * {@code start} returns.
+     */
+    @Test
+    void the_attempt_is_handed_off_once_the_request_is_on_its_way_not_when_start_returns() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        target.reply(r -> new Reply(200, "", release));
+        try {
+            Fire withoutBody = new Fire(job(""), SLOT, 1, 42, "pod-a");
+            long t0 = System.nanoTime();
+            CompletableFuture<RunResult> a = runner.start(withoutBody);
+            CompletableFuture<Void> handOff = withoutBody.handOff().pending();
+            assertTrue(handOff != null && !handOff.isDone(), "not handed off when start returns");
+            handOff.get(5, TimeUnit.SECONDS);
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(waited >= HttpActionRunner.HAND_OFF_BOUND.toMillis() - 5, "no answer and no body: after the bound, "
+                    + waited + " ms");
+            assertTrue(!a.isDone(), "the target has not answered");
+
+            Fire withBody = new Fire(job("  body: '{\"a\":1}'"), SLOT.plusSeconds(60), 1, 42, "pod-a");
+            CompletableFuture<RunResult> b = runner.start(withBody);
+            withBody.handOff().pending().get(5, TimeUnit.SECONDS);
+            assertTrue(!b.isDone(), "handed off as the client took the body, before any answer");
+            assertEquals("", target.take().body());
+            assertEquals("{\"a\":1}", target.take().body(), "both arrived while neither was answered");
+        } finally {
+            release.countDown();
+        }
+    }
+
     /** Reads one request's head; returns its Idempotency-Key. */
     private static String readRequest(java.net.Socket s) throws java.io.IOException {
         java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
