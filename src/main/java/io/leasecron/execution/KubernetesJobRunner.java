@@ -90,11 +90,16 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
                 api.execute(() -> delete(name, "the fire was cancelled (timeout, Replace or shutdown)"));
             }
         });
+        // The attempt has left this process once the API server has the Job (or refused it), not when the create
+        // is queued here: a replica killed before that leaves the slot uncertain, not recorded as started.
+        CompletableFuture<Void> created = fire.handOff().defer();
         api.execute(() -> {
             try {
                 create(fire, name, result);
             } catch (RuntimeException e) {
                 result.complete(new RunResult.Failed("creating Job " + name + " failed: " + e.getMessage()));
+            } finally {
+                created.complete(null);
             }
         });
         return result;

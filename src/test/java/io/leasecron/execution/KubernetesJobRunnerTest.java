@@ -55,6 +55,18 @@ class KubernetesJobRunnerTest {
         admin.batch().v1().jobs().inNamespace("test").resource(j).updateStatus();
     }
 
+    /** The attempt has left this process when the API server has the Job, not when the create is queued. */
+    @Test
+    void the_attempt_is_handed_off_once_the_job_exists() throws Exception {
+        Fire fire = new Fire(job(""), SLOT, 1, 3, "pod-a");
+        runner.start(fire);
+        CompletableFuture<Void> handOff = fire.handOff().pending();
+        assertTrue(handOff != null, "deferred: the Job is created on another thread");
+        handOff.get(10, TimeUnit.SECONDS);
+        String name = KubernetesJobRunner.jobName(fire.spec().id(), SLOT, 1);
+        assertTrue(admin.batch().v1().jobs().inNamespace("test").withName(name).get() != null, "the Job exists by then");
+    }
+
     @Test
     void names_are_deterministic_per_job_slot_and_attempt_and_fit_kubernetes() {
         JobId id = new JobId("billing", "export");
