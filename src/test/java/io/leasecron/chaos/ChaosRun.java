@@ -292,7 +292,9 @@ final class ChaosRun implements AutoCloseable {
                 int incarnation = r.incarnation();
                 for (String probe : List.of("live", "ready")) {
                     ReplicaProcess.Response resp = r.get("/q/health/" + probe, Duration.ofSeconds(1));
-                    if (resp.status() != 200 && r.state() == ReplicaProcess.State.RUNNING && r.incarnation() == incarnation) {
+                    // A probe cut short because monitoring stopped (it interrupts this thread) is not the replica's failure.
+                    if (resp.status() != 200 && monitoring && r.state() == ReplicaProcess.State.RUNNING
+                            && r.incarnation() == incarnation) {
                         probeFailures.add(new ProbeFailure(Instant.now(), r.name(), incarnation, probe, resp.status(),
                                 resp.body().length() > 300 ? resp.body().substring(0, 300) : resp.body()));
                     }
