@@ -4,6 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -13,9 +15,21 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
-import java.time.Duration;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.leasecron.leader.LeaseRecord;
+import io.leasecron.testing.RecordingTarget;
+import java.time.ZonedDateTime;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The service as deployed, in Kubernetes mode against the Fabric8 mock API server: it takes the Lease, reads jobs
@@ -24,6 +38,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 @TestProfile(KubernetesModeTest.Mode.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KubernetesModeTest {
 
     public static class Mode implements QuarkusTestProfile {
@@ -39,6 +54,7 @@ class KubernetesModeTest {
     KubernetesServer server;
 
     @Test
+    @Order(1)
     void the_replica_leads_reads_config_map_jobs_and_reports_it() throws Exception {
         KubernetesClient admin = server.getClient();
         admin.configMaps().inNamespace("jobs").resource(new ConfigMapBuilder().withNewMetadata().withName("billing")
@@ -57,12 +73,121 @@ class KubernetesModeTest {
                 .body("leaseDurationSeconds", equalTo(3))
                 .body("renewedAt", notNullValue());
         var lease = admin.leases().inNamespace("jobs").withName("leasecron").get();
-        org.junit.jupiter.api.Assertions.assertEquals("pod-under-test", lease.getSpec().getHolderIdentity());
+        assertEquals("pod-under-test", lease.getSpec().getHolderIdentity());
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("leasecron_leader 1.0"))
                 .body(containsString("leasecron_api_requests_total{method=\"PUT\",resource=\"leases\"}"));
+    }
+
+    @Test
+    @Order(2)
+    void config_map_add_edit_broken_edit_and_delete_reach_the_api_and_the_broken_edit_makes_one_event() {
+        KubernetesClient admin = server.getClient();
+        var cms = admin.configMaps().inNamespace("jobs");
+        cms.resource(jobs("team", "report", "@every 1m")).create();
+        await(() -> schedule("team/report").equals("@every 1m"), "the added job in REST");
+        given().get("/api/v1/jobs/team/report").then().body("valid", equalTo(true)).body("nextRuns[0].time", notNullValue());
+
+        cms.resource(jobs("team", "report", "@every 5m")).update();
+        await(() -> schedule("team/report").equals("@every 5m"), "the edited job in REST");
+
+        cms.resource(jobs("team", "report", "61 * * * *")).update();
+        String error = "team/report: schedule \"61 * * * *\": minute 61 is out of range 0-59";
+        await(() -> given().get("/api/v1/jobs/team/report").jsonPath().getBoolean("valid") == false, "the broken edit in REST");
+        given().get("/api/v1/jobs/team/report").then().statusCode(200)
+                .body("error", equalTo(error))
+                .body("specVersion", equalTo("lastValid"))
+                .body("spec.schedule", equalTo("@every 5m"))
+                .body("nextRuns[0].time", notNullValue());
+        await(() -> invalidSpecEvents(admin, "team").size() == 1, "the InvalidJobSpec Event on the ConfigMap");
+        Event event = invalidSpecEvents(admin, "team").get(0);
+        assertEquals("ConfigMap", event.getInvolvedObject().getKind());
+        assertEquals(error + " (the last valid version keeps running)", event.getMessage());
+        assertEquals("pod-under-test", event.getReportingInstance());
+
+        // The same broken version delivered again (another key of the ConfigMap changes) is not reported again.
+        cms.withName("team").edit(cm -> {
+            cm.getData().put("other", "schedule: \"@every 1h\"\nhttp: {url: \"http://127.0.0.1:9/x\"}\n");
+            return cm;
+        });
+        await(() -> given().get("/api/v1/jobs/team/other").statusCode() == 200, "the second key in REST");
+        // Events are sent in order from one thread: once a later Event exists, the earlier ones were handled.
+        cms.resource(jobs("marker", "job", "not a cron")).create();
+        await(() -> invalidSpecEvents(admin, "marker").size() == 1, "a later Event");
+        assertEquals(1, invalidSpecEvents(admin, "team").size(), "one Event for one broken edit");
+
+        cms.withName("team").delete();
+        await(() -> given().get("/api/v1/jobs/team/report").statusCode() == 404, "the deleted job gone from REST");
+        given().get("/api/v1/jobs/team/other").then().statusCode(404);
+        cms.withName("marker").delete();
+    }
+
+    @Test
+    @Order(3)
+    void a_replica_that_loses_the_lease_to_a_race_stops_firing_and_fires_again_once_it_acquires_it_again() throws Exception {
+        KubernetesClient admin = server.getClient();
+        try (RecordingTarget target = new RecordingTarget()) {
+            admin.configMaps().inNamespace("jobs").resource(new ConfigMapBuilder().withNewMetadata().withName("ticks")
+                    .addToLabels("leasecron.io/jobs", "true").endMetadata()
+                    .withData(Map.of("tick", "schedule: \"* * * * * *\"\nhttp: {url: \"" + target.url("/tick") + "\"}\n")).build())
+                    .create();
+            target.take();
+            long term = given().get("/api/v1/leader").jsonPath().getLong("term");
+
+            // Another replica takes the Lease: this one learns it from its Lease watch or its next renewal (409).
+            admin.leases().inNamespace("jobs").withName("leasecron").edit(lease -> {
+                lease.getMetadata().getAnnotations().put(LeaseRecord.TERM, Long.toString(term + 1));
+                lease.getSpec().setHolderIdentity("intruder");
+                lease.getSpec().setRenewTime(ZonedDateTime.now());
+                return lease;
+            });
+            await(() -> !given().get("/api/v1/leader").jsonPath().getBoolean("isLeader"), "the replica stepped down");
+            given().get("/api/v1/leader").then().body("holderIdentity", equalTo("intruder"));
+            given().get("/q/metrics").then().body(containsString("leasecron_leader 0.0"));
+            await(() -> skippedNotLeader("ticks/tick") >= 1, "a slot refused by the gate as not_leader");
+
+            // The intruder never renews: after the lease duration this replica acquires again, with a new term.
+            await(() -> given().get("/api/v1/leader").jsonPath().getBoolean("isLeader"), "the replica leads again");
+            given().get("/api/v1/leader").then().body("term", equalTo((int) term + 2)).body("holderIdentity", equalTo("pod-under-test"));
+            RecordingTarget.Request fire;
+            do {
+                fire = target.take();
+            } while (!fire.header("Leasecron-Term").equals(Long.toString(term + 2)));
+
+            admin.configMaps().inNamespace("jobs").withName("ticks").delete();
+            await(() -> given().get("/api/v1/jobs/ticks/tick").statusCode() == 404, "the ticking job gone");
+            Set<String> keys = new HashSet<>();
+            List<RecordingTarget.Request> all = new java.util.ArrayList<>(List.of(fire));
+            all.addAll(target.drained());
+            for (RecordingTarget.Request r : all) {
+                assertTrue(keys.add(r.header("Idempotency-Key")), "slot fired twice: " + r.header("Leasecron-Scheduled-Time"));
+                assertTrue(Set.of(Long.toString(term), Long.toString(term + 2)).contains(r.header("Leasecron-Term")),
+                        "fired in a term this replica did not hold: " + r.header("Leasecron-Term"));
+            }
+        }
+    }
+
+    static ConfigMap jobs(String name, String key, String schedule) {
+        return new ConfigMapBuilder().withNewMetadata().withName(name).addToLabels("leasecron.io/jobs", "true").endMetadata()
+                .withData(Map.of(key, "schedule: \"" + schedule + "\"\nhttp: {url: \"http://127.0.0.1:9/x\"}\n")).build();
+    }
+
+    static String schedule(String id) {
+        var r = given().get("/api/v1/jobs/" + id);
+        return r.statusCode() == 200 && r.jsonPath().getString("spec.schedule") != null ? r.jsonPath().getString("spec.schedule") : "";
+    }
+
+    static List<Event> invalidSpecEvents(KubernetesClient admin, String configMap) {
+        return admin.v1().events().inNamespace("jobs").list().getItems().stream()
+                .filter(e -> "InvalidJobSpec".equals(e.getReason()) && configMap.equals(e.getInvolvedObject().getName())).toList();
+    }
+
+    static double skippedNotLeader(String job) {
+        Matcher m = Pattern.compile("leasecron_skipped_fires_total\\{job=\"" + Pattern.quote(job) + "\",reason=\"not_leader\"\\} ([0-9.E]+)")
+                .matcher(given().get("/q/metrics").asString());
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     static void await(java.util.function.BooleanSupplier condition, String what) {
