@@ -95,7 +95,7 @@ class KubernetesModeTest {
 
         cms.resource(jobs("team", "report", "61 * * * *")).update();
         String error = "team/report: schedule \"61 * * * *\": minute 61 is out of range 0-59";
-        await(() -> given().get("/api/v1/jobs/team/report").jsonPath().getBoolean("valid") == false, "the broken edit in REST");
+        await(() -> !given().get("/api/v1/jobs/team/report").jsonPath().getBoolean("valid"), "the broken edit in REST");
         given().get("/api/v1/jobs/team/report").then().statusCode(200)
                 .body("error", equalTo(error))
                 .body("specVersion", equalTo("lastValid"))
