@@ -3,8 +3,9 @@
 # patched out, runs chaos scenarios against it, and succeeds only if the suite reports slots executed twice.
 #
 #   BREAK=fencing (default): the gate fires whenever the replica believes it leads (no claim, no renew-deadline
-#       check) and the elector does not step down at the renew deadline, so a leader that was frozen believes it
-#       still leads when it wakes up (what a leader elector without a local deadline does).
+#       check), the elector does not step down at the renew deadline, and a leader ignores what its Lease watch
+#       says, so a leader that was frozen believes it still leads when it wakes up, until its next renewal fails
+#       (what a leader elector without a local deadline does).
 #   BREAK=gate: the gate always says fire, on every replica, leader or not.
 #
 #   test-tools/chaos/broken-gate.sh                       # zombie against the mock API server
@@ -38,6 +39,8 @@ if mode == "fencing":
           "            " + fire + "            long silent = clock.nanoTime() - lastRenewSentNanos;\n")
     patch("            if (n - lastRenewSentNanos >= renewDeadlineNanos) {\n",
           "            if (Boolean.parseBoolean(\"false\")) { // BROKEN ON PURPOSE: no step-down at the renew deadline\n")
+    patch("    void watched(Optional<LeaseRecord> r) {\n",
+          "    void watched(Optional<LeaseRecord> r) {\n        if (leading) { return; } // BROKEN ON PURPOSE: a leader learns of a takeover only when it renews\n")
 elif mode == "gate":
     patch("    public Decision authorise(Instant slot) {\n",
           "    public Decision authorise(Instant slot) {\n        " + fire)
