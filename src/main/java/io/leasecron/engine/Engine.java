@@ -105,8 +105,10 @@ public final class Engine {
     private final Object limitLock = new Object();
     private int permitsInUse;
     private final PriorityQueue<Run> queued = new PriorityQueue<>(Comparator.comparing((Run r) -> r.slot).thenComparingLong(r -> r.seq));
-    /** The earliest slot that was counted as handled, then queued and never started: progress stops before it. */
-    /** The earliest queued slot of term {@link #openFloorTerm} left unstarted and open (under limitLock). */
+    /**
+     * The earliest slot of term {@link #openFloorTerm} that was counted as handled, then queued and never started:
+     * progress of that term stops before it (under limitLock).
+     */
     private Instant openFloor;
     private long openFloorTerm = Long.MIN_VALUE;
     /** The highest term the gate has let a slot fire in. */
@@ -950,10 +952,10 @@ public final class Engine {
         try {
             handOff = startAction(run);
         } finally {
-            if (handOff == null || handOff.isDone()) {
+            if (handOff == null) {
                 started();
             } else {
-                handOff.whenComplete((v, e) -> started());
+                handOff.whenComplete((v, e) -> started()); // at once if it is done already
             }
         }
     }
