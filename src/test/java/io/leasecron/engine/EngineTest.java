@@ -634,15 +634,9 @@ class EngineTest {
         assertEquals(1, events.of(TimedOutExecution.class).size());
     }
 
-    /**
-     * A queued fire skipped past its starting deadline, or whose job was deleted, was deliberately not fired: it is
-     * settled, and the progress reported to the gate moves past it (an open slot would hold progress back for the
-     * rest of the replica's life, and a successor would take every later slot for uncertain).
-     */
-    @Test
-    void a_queued_fire_skipped_past_its_deadline_is_settled_and_progress_moves_past_it() {
-        List<Instant> progress = new CopyOnWriteArrayList<>();
-        LeaderGate recording = new LeaderGate() {
+    /** {@link #gate}, also recording every progress report ({@code dispatched}) in {@code progress}. */
+    LeaderGate recordingProgress(List<Instant> progress) {
+        return new LeaderGate() {
             @Override
             public Decision authorise(Instant slot) {
                 return gate.authorise(slot);
@@ -653,6 +647,17 @@ class EngineTest {
                 progress.add(through);
             }
         };
+    }
+
+    /**
+     * A queued fire skipped past its starting deadline, or whose job was deleted, was deliberately not fired: it is
+     * settled, and the progress reported to the gate moves past it (an open slot would hold progress back for the
+     * rest of the replica's life, and a successor would take every later slot for uncertain).
+     */
+    @Test
+    void a_queued_fire_skipped_past_its_deadline_is_settled_and_progress_moves_past_it() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        LeaderGate recording = recordingProgress(progress);
         engine = new Engine(clock, recording, runner, Runnable::run, "replica-a",
                 EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Wait), () -> 0.0);
         engine.addListener(events);
@@ -678,17 +683,7 @@ class EngineTest {
     @Test
     void progress_waits_until_every_attempt_of_the_slot_has_left_the_process() {
         List<Instant> progress = new CopyOnWriteArrayList<>();
-        LeaderGate recording = new LeaderGate() {
-            @Override
-            public Decision authorise(Instant slot) {
-                return gate.authorise(slot);
-            }
-
-            @Override
-            public void dispatched(Instant through) {
-                progress.add(through);
-            }
-        };
+        LeaderGate recording = recordingProgress(progress);
         Map<Instant, CompletableFuture<Void>> handOffs = new ConcurrentHashMap<>();
         ActionRunner deferring = fire -> {
             fires.add(fire);
