@@ -141,7 +141,7 @@ final class ReplicaProcess implements AutoCloseable {
                 state = State.RUNNING;
                 return;
             }
-            pause(Duration.ofMillis(50));
+            ChaosRun.sleep(Duration.ofMillis(50));
         }
         throw new IllegalStateException(name + " was not ready within " + limit.toSeconds() + " s; see "
                 + dir.resolve(name + ".log"));
@@ -213,15 +213,6 @@ final class ReplicaProcess implements AutoCloseable {
     }
 
     record Response(int status, String body) {
-    }
-
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override

@@ -82,10 +82,10 @@ final class Scenarios {
             Duration bound = ChaosRun.LEASE.plus(ChaosRun.RETRY);
             for (ChaosRun.Action kill : actions(run, "kill")) {
                 Duration wait = report.longestWait(kill.at().minusSeconds(1), next(run, kill, "takeover").plusSeconds(1));
-                run.facts.merge("crashFailoverMs", new ArrayList<>(List.of(wait.toMillis())), Scenarios::append);
+                addFact(run, "crashFailoverMs", wait.toMillis());
                 long uncertain = report.uncertain.values().stream().flatMap(java.util.Set::stream)
                         .filter(s -> !s.isBefore(kill.at().minusSeconds(2)) && s.isBefore(kill.at().plusSeconds(1))).count();
-                run.facts.merge("uncertainSlotsPerKill", new ArrayList<>(List.of(uncertain)), Scenarios::append);
+                addFact(run, "uncertainSlotsPerKill", uncertain);
                 if (wait.compareTo(bound) > 0) {
                     report.violation("crash of " + kill.replica() + " at " + kill.at() + ": a due slot waited " + wait.toMillis()
                             + " ms, more than lease duration + retry period (" + bound.toMillis() + " ms)");
@@ -114,7 +114,7 @@ final class Scenarios {
                     run.note("terminate", r.name(), r.name().equals(holder) ? "SIGTERM the leader" : "SIGTERM a follower");
                     Duration exit = r.terminate(ChaosRun.GRACE.plusSeconds(20));
                     run.note("exited", r.name(), "exited " + exit.toMillis() + " ms after SIGTERM");
-                    run.facts.merge("exitAfterSigtermMs", new ArrayList<>(List.of(exit.toMillis())), Scenarios::append);
+                    addFact(run, "exitAfterSigtermMs", exit.toMillis());
                     run.restart(r);
                     ChaosRun.sleep(Duration.ofSeconds(1));
                 }
@@ -127,8 +127,8 @@ final class Scenarios {
         public void check(ChaosRun run, Report report) {
             for (ChaosRun.Action t : actions(run, "terminate")) {
                 Duration wait = report.longestWait(t.at().minusSeconds(1), next(run, t, "ready"));
-                run.facts.merge(t.detail().contains("the leader") ? "leaderHandoverLongestWaitMs" : "followerRestartLongestWaitMs",
-                        new ArrayList<>(List.of(wait.toMillis())), Scenarios::append);
+                addFact(run, t.detail().contains("the leader") ? "leaderHandoverLongestWaitMs" : "followerRestartLongestWaitMs",
+                        wait.toMillis());
                 if (wait.compareTo(Duration.ofSeconds(1)) > 0) {
                     report.violation("rolling restart of " + t.replica() + " (" + t.detail() + "): a due slot waited "
                             + wait.toMillis() + " ms, more than 1 s");
@@ -175,12 +175,10 @@ final class Scenarios {
             for (ChaosRun.Action freeze : actions(run, "freeze")) {
                 Instant thaw = next(run, freeze, "thaw");
                 long term = termAt(report, freeze.replica(), freeze.at());
-                List<FireRecorder.Fire> stale = report.fires.stream().filter(f -> f.replica().equals(freeze.replica())
-                        && f.term() == term && f.received().isAfter(thaw) && f.slot().isAfter(freeze.at())).toList();
-                run.facts.merge("zombieFiresAfterThawInOldTerm", new ArrayList<>(List.of((long) report.fires.stream()
-                        .filter(f -> f.replica().equals(freeze.replica()) && f.term() == term && f.received().isAfter(thaw))
-                        .count())), Scenarios::append);
-                stale.forEach(f -> report.violation("zombie " + freeze.replica() + " fired " + f.job() + " slot " + f.slot()
+                List<FireRecorder.Fire> oldTerm = report.fires.stream().filter(f -> f.replica().equals(freeze.replica())
+                        && f.term() == term && f.received().isAfter(thaw)).toList();
+                addFact(run, "zombieFiresAfterThawInOldTerm", oldTerm.size());
+                oldTerm.stream().filter(f -> f.slot().isAfter(freeze.at())).forEach(f -> report.violation("zombie " + freeze.replica() + " fired " + f.job() + " slot " + f.slot()
                         + " in its old term " + term + " after SIGCONT: a slot due after it was frozen"));
             }
         }
@@ -329,18 +327,9 @@ final class Scenarios {
                 propagation(run, at, "/api/v1/jobs/added-" + round + "/job", b -> b.contains("\"valid\":true"));
 
                 ChaosRun.sleep(dwell);
-                at = run.note("edit", "api", "edits/edited: @every 1s -> @every 2s");
-                run.tracks.get("edits/edited").change(at, 2);
-                edits.put("edited", ChaosJob.every("edited", 2).yaml(run.target.url()));
-                run.putJobs("edits", edits);
-                propagation(run, at, "/api/v1/jobs/edits/edited", b -> b.contains("@every 2s"));
-
+                reschedule(run, edits, 1, 2);
                 ChaosRun.sleep(dwell);
-                at = run.note("edit", "api", "edits/edited: @every 2s -> @every 1s");
-                run.tracks.get("edits/edited").change(at, 1);
-                edits.put("edited", ChaosJob.every("edited", 1).yaml(run.target.url()));
-                run.putJobs("edits", edits);
-                propagation(run, at, "/api/v1/jobs/edits/edited", b -> b.contains("@every 1s"));
+                reschedule(run, edits, 2, 1);
 
                 ChaosRun.sleep(dwell);
                 if (round == 0) {
@@ -363,6 +352,15 @@ final class Scenarios {
             }
             ChaosRun.sleep(Duration.ofSeconds(3));
             run.endMeasurement();
+        }
+
+        /** Changes {@code edits/edited} from {@code @every <from>s} to {@code @every <to>s} and measures the edit. */
+        private static void reschedule(ChaosRun run, Map<String, String> edits, int from, int to) throws Exception {
+            Instant at = run.note("edit", "api", "edits/edited: @every " + from + "s -> @every " + to + "s");
+            run.tracks.get("edits/edited").change(at, to);
+            edits.put("edited", ChaosJob.every("edited", to).yaml(run.target.url()));
+            run.putJobs("edits", edits);
+            propagation(run, at, "/api/v1/jobs/edits/edited", b -> b.contains("@every " + to + "s"));
         }
 
         /**
@@ -397,7 +395,7 @@ final class Scenarios {
             } finally {
                 pool.shutdownNow();
             }
-            run.facts.merge("editVisibleOnEveryReplicaMs", new ArrayList<>(List.of(slowest)), Scenarios::append);
+            addFact(run, "editVisibleOnEveryReplicaMs", slowest);
         }
 
         @Override
@@ -526,10 +524,13 @@ final class Scenarios {
                 .reduce((a, b) -> b).map(FireRecorder.Fire::term).orElse(-1L);
     }
 
+    /** Appends {@code value} to the list of figures the scenario reports under {@code key}. */
     @SuppressWarnings("unchecked")
-    private static Object append(Object a, Object b) {
-        List<Long> out = new ArrayList<>((List<Long>) a);
-        out.addAll((List<Long>) b);
-        return out;
+    static void addFact(ChaosRun run, String key, long value) {
+        run.facts.compute(key, (k, list) -> {
+            List<Long> out = list == null ? new ArrayList<>() : new ArrayList<>((List<Long>) list);
+            out.add(value);
+            return out;
+        });
     }
 }
