@@ -166,6 +166,9 @@ public final class Engine {
             reg.spec = spec;
             reg.generation++;
             reg.cursor = now;
+            synchronized (reg) {
+                reg.recoverableThrough = now;
+            }
             if (spec.oneTime() && !spec.runAt().get().isAfter(now)) {
                 // A one-time job whose time has already passed when it appears: catchUp decides, and says so.
                 Instant at = spec.runAt().get();
@@ -511,8 +514,9 @@ public final class Engine {
     }
 
     /**
-     * This replica has become leader after {@code predecessor}: the slots of every job up to where this engine has
-     * already passed (they were refused as {@code not_leader}) are planned again. Slots in
+     * This replica has become leader after {@code predecessor}: the slots of every job that this engine passed
+     * without a lease (refused as {@code not_leader}, or before the job was registered) are planned again; a slot
+     * already offered under the new term, in a pass that ran between the takeover and this call, is not. Slots in
      * {@code (dispatchedThrough, claimedUntil]} are uncertain; later ones were handled by nobody and go through
      * the job's catch-up policy. The gate decides each slot as usual. Applied at the next tick.
      */
@@ -546,7 +550,10 @@ public final class Engine {
         Instant dispatched = r.dispatchedThrough == null ? r.claimedUntil : r.dispatchedThrough;
         for (Registration reg : jobs.values()) {
             JobSpec spec = reg.spec;
-            Instant through = reg.cursor;
+            Instant through;
+            synchronized (reg) {
+                through = reg.recoverableThrough;
+            }
             if (through == null) {
                 continue;
             }
@@ -715,8 +722,16 @@ public final class Engine {
             return Outcome.WAITS;
         } else if (decision instanceof Decision.Refused r) {
             publish(new SkippedExecution(spec.id(), slot, r.reason(), r.detail()));
-            // Only a slot an earlier term started is settled; any other refusal leaves it open.
-            return r.reason() == SkipReason.PREVIOUS_LEADER ? Outcome.HANDLED : Outcome.REFUSED;
+            // Only a slot an earlier term started is settled; any other refusal leaves it open, for a recovery.
+            if (r.reason() == SkipReason.PREVIOUS_LEADER) {
+                return Outcome.HANDLED;
+            }
+            synchronized (c.reg) {
+                if (c.generation == c.reg.generation && (c.reg.recoverableThrough == null || slot.isAfter(c.reg.recoverableThrough))) {
+                    c.reg.recoverableThrough = slot;
+                }
+            }
+            return Outcome.REFUSED;
         } else {
             Decision.Uncertain u = (Decision.Uncertain) decision;
             boolean refire = spec.delivery() == Delivery.AtLeastOnce;
@@ -1288,6 +1303,13 @@ public final class Engine {
         Occurrence next;
         /** How far this engine has passed: the last slot it took from the timer, or when the job was (re)scheduled. */
         Instant cursor;
+        /**
+         * How far a recovery may plan this job's slots again: when it was (re)scheduled, or the latest slot the gate
+         * refused for want of a lease. Never a slot offered under the term now leading, even one offered before that
+         * term's recovery was applied (the takeover and its recovery are two steps, on two threads), so that no slot
+         * reaches the fire path twice in one term. Guarded by the registration's monitor.
+         */
+        Instant recoverableThrough;
         boolean removed;
         /** Attempts in progress; allocated on first use to keep idle jobs small. */
         Set<Run> runs;

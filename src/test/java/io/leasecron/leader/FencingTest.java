@@ -82,6 +82,13 @@ class FencingTest {
         final Engine engine;
         final RecordingListener events = new RecordingListener();
         boolean alive = true;
+        /**
+         * While true, the {@code acquired} listener's call of {@code engine.recover} waits in {@link #heldRecovery}
+         * until the test makes it: in production it runs on the elector thread after leadership is set, and the
+         * timer thread may run a pass in between.
+         */
+        volatile boolean holdRecovery;
+        volatile Engine.Takeover heldRecovery;
 
         Node(String identity, Duration claimAhead) {
             this.identity = identity;
@@ -125,7 +132,11 @@ class FencingTest {
             elector.addListener(new LeaderElector.Listener() {
                 @Override
                 public void acquired(long term, Engine.Takeover predecessor) {
-                    engine.recover(predecessor);
+                    if (holdRecovery) {
+                        heldRecovery = predecessor;
+                    } else {
+                        engine.recover(predecessor);
+                    }
                 }
             });
         }
@@ -266,6 +277,48 @@ class FencingTest {
         assertTrue(b.elector.isLeader());
         assertEachOnce("a/one", 1, 4);
         assertEachOnce("a/two", 1, 4);
+    }
+
+    // ---------------------------------------------------------------- taking over from a crashed leader
+
+    @Test
+    void a_slot_due_between_taking_the_lease_and_recovering_fires_once_on_the_new_leader() {
+        // The defaults: catchUp Latest, delivery AtMostOnce, concurrencyPolicy Allow.
+        int taken = takeOverWithAPassBeforeTheRecovery(Jobs.every("a/job", "@every 1s"));
+        assertEachOnce("a/job", taken, taken + 2);
+    }
+
+    @Test
+    void catch_up_all_still_fires_every_slot_of_the_takeover_gap_when_a_pass_runs_before_the_recovery() {
+        int taken = takeOverWithAPassBeforeTheRecovery(everySecond("a/job", "AtMostOnce"));
+        assertEachOnce("a/job", 1, taken + 2);
+    }
+
+    /**
+     * pod-a fires 10:00:01 and 10:00:02 and crashes; pod-b takes the Lease over, and one timer pass runs at its next
+     * slot before the takeover's recovery is applied. Returns that slot's second.
+     */
+    int takeOverWithAPassBeforeTheRecovery(io.leasecron.job.JobSpec spec) {
+        Node a = node("pod-a");
+        a.engine.upsert(spec);
+        run(Duration.ofMillis(2500), a);
+        assertEquals(List.of("a/job@" + t(1), "a/job@" + t(2)), fired);
+        a.alive = false; // crashes: no release
+        Node b = node("pod-b");
+        b.engine.upsert(spec);
+        b.holdRecovery = true;
+        while (!b.elector.isLeader()) {
+            run(STEP, b);
+        }
+        assertTrue(b.heldRecovery != null, "took the Lease over from pod-a");
+        // The pass at the next slot: the slot waits for b's first claim, and the engine's cursor passes it.
+        Instant next = b.engine.status(spec.id()).orElseThrow().next().orElseThrow().time();
+        at(next, b);
+        b.engine.tick();
+        b.engine.recover(b.heldRecovery);
+        b.holdRecovery = false;
+        run(Duration.ofSeconds(2), b);
+        return (int) Duration.between(T0, next).toSeconds();
     }
 
     // ---------------------------------------------------------------- stepping down and taking the lease back
