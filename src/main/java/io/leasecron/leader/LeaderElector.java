@@ -471,9 +471,17 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
                 // Our own earlier write landed although its answer was lost: continue from what is there.
                 if (!expiredWhileWaiting(current.get(), sent, after)) {
                     mine = current.get();
+                    observed = current;
                     if (mine.claimedUntil() != null && (myClaim == null || mine.claimedUntil().isAfter(myClaim))) {
                         myClaim = mine.claimedUntil();
                     }
+                    if (mine.dispatchedThrough() != null && (dispatchedWritten == null || mine.dispatchedThrough().isAfter(dispatchedWritten))) {
+                        dispatchedWritten = mine.dispatchedThrough();
+                    }
+                    // The claim it carried is as good as one answered: the engine's batch must not wait for another
+                    // write, and with nothing left to do the thread sleeps until the next renewal. The renew
+                    // deadline still counts from the last write whose answer came (when this one was sent is unknown).
+                    resolveClaims(after);
                 }
                 return;
             }

@@ -8,13 +8,16 @@ import java.util.function.Consumer;
 /**
  * A real {@link LeaseStore} with the seams a test needs: {@link #cut} makes every call fail as an unreachable API
  * would, {@link #calls} counts the calls made, {@link #beforeUpdate} runs just before an update is sent (the API is
- * slow, time passes meanwhile). The watch is never cut.
+ * slow, time passes meanwhile), {@link #loseAnswers} lets updates commit and then fails them as a connection reset
+ * after the request was processed would. The watch is never cut.
  */
 final class CuttableLeaseStore implements LeaseStore {
     final LeaseStore real;
     final AtomicBoolean cut = new AtomicBoolean();
     final AtomicInteger calls = new AtomicInteger();
     volatile Consumer<LeaseRecord> beforeUpdate = r -> { };
+    /** How many of the next updates commit on the server and then fail here, their answer lost. */
+    final AtomicInteger loseAnswers = new AtomicInteger();
 
     CuttableLeaseStore(LeaseStore real) {
         this.real = real;
@@ -36,7 +39,11 @@ final class CuttableLeaseStore implements LeaseStore {
     public LeaseRecord update(LeaseRecord r) throws Conflict, LeaseStoreException {
         check();
         beforeUpdate.accept(r);
-        return real.update(r);
+        LeaseRecord written = real.update(r);
+        if (loseAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new LeaseStoreException("the connection closed before the answer came (the update was applied)", null);
+        }
+        return written;
     }
 
     @Override

@@ -42,6 +42,7 @@ class LeaderElectorTest {
         final FakeClock clock = new FakeClock(T0);
         final AtomicBoolean cut;
         final AtomicInteger calls;
+        final CuttableLeaseStore store;
         final LeaderElector elector;
         final List<String> events = new ArrayList<>();
 
@@ -49,7 +50,7 @@ class LeaderElectorTest {
             KubernetesClient client = api.client("leasecron/" + identity);
             clients.add(client);
             LeaseStore real = new KubernetesLeaseStore(client, "test", "leasecron");
-            CuttableLeaseStore store = new CuttableLeaseStore(real);
+            store = new CuttableLeaseStore(real);
             cut = store.cut;
             calls = store.calls;
             elector = new LeaderElector(store, new LeaseSettings("test", "leasecron", identity, Duration.ofSeconds(15),
@@ -297,5 +298,22 @@ class LeaderElectorTest {
         assertEquals("LEASECRON_LEASE_NAME \"Lease_1\" is not a valid Lease name; use lower-case letters, digits, '-' and '.'",
                 assertThrows(IllegalArgumentException.class, () -> new LeaseSettings("ns", "Lease_1", "pod", s.multipliedBy(15),
                         s.multipliedBy(10), s.multipliedBy(2), Duration.ZERO)).getMessage());
+    }
+
+    @Test
+    void a_claim_found_on_the_lease_after_its_answer_was_lost_is_resolved_and_the_elector_waits_for_its_next_step() {
+        Node a = new Node("pod-a");
+        a.settle();
+        assertTrue(a.elector.isLeader());
+        AtomicInteger resolved = new AtomicInteger();
+        a.store.loseAnswers.set(1);
+        a.elector.requestClaim(T0.plusSeconds(5), resolved::incrementAndGet);
+        a.elector.step(); // the claim is written, its answer lost
+        assertEquals(0, resolved.get());
+        a.clock.advance(Duration.ofMillis(500)); // the renewal backoff: a quarter of the retry period
+        long next = a.elector.step(); // the claim again: 409, and the Lease shows our own claim
+        assertEquals(1, resolved.get(), "the engine's batch is told its claim resolved");
+        assertEquals(new Decision.Fire(1), a.elector.authorise(T0.plusSeconds(5)));
+        assertTrue(next > a.clock.nanoTime(), "nothing is due now: the elector thread sleeps instead of spinning");
     }
 }
