@@ -21,11 +21,11 @@ import java.util.concurrent.Executor;
  * <p>One attempt delivers its request at most once: a request that may have reached the target is never sent again
  * within the attempt, whatever the method; its failure goes to the job's {@code retry} settings, which send it again
  * as the next attempt. Only a request that provably never left (no connection could be made) is sent again at once,
- * {@value #RESENDS_NOT_SENT} time. (The JDK client itself sends a GET or HEAD again once after a connection closed
+ * once ({@link #RESENDS_NOT_SENT}). (The JDK client itself sends a GET or HEAD again once after a connection closed
  * without an answer: see {@link JdkHttpTransport}.)
  *
- * <p>The attempt is handed off ({@link Fire.HandOff}) when the transport reports the request's head written, when the
- * target answers, or {@link #HAND_OFF_BOUND} after it was sent (a request without a body gives no other sign).
+ * <p>The attempt is handed off ({@link Fire.HandOff}) when the transport reports the request's head written, or when
+ * the target answers; never before. An attempt that fails first is not handed off: its outcome is.
  *
  * <p>Cancelling the returned future aborts the exchange; the request timeout is the job timeout as a backstop.
  * Only the status line decides the outcome; at most {@value #MAX_BODY_EXCERPT} characters of the response body
@@ -37,8 +37,6 @@ public final class HttpActionRunner implements ActionRunner {
     static final int MAX_BODY_EXCERPT = 200;
     /** Sends again, at once, of a request that provably never left; one covers a connection refused in passing. */
     static final int RESENDS_NOT_SENT = 1;
-    /** How long after it was sent a request without a body counts as on its way to the target. */
-    static final java.time.Duration HAND_OFF_BOUND = java.time.Duration.ofMillis(250);
 
     private final HttpTransport transport;
     private final String userAgent;
@@ -94,9 +92,6 @@ public final class HttpActionRunner implements ActionRunner {
         Attempt attempt = new Attempt(http, new HttpTransport.Request(http.method(), http.url(), headers, http.body(),
                 fire.spec().timeout()), secretValues, handedOff);
         attempt.send(RESENDS_NOT_SENT);
-        // A request without a body gives no sign before its answer: HAND_OFF_BOUND after it was sent, it counts as on
-        // its way (a replica killed before that leaves its slot uncertain, not started).
-        handedOff.completeOnTimeout(null, HAND_OFF_BOUND.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         return attempt.result;
     }
 

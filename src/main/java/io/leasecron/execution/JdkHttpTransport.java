@@ -7,6 +7,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -25,15 +27,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code jdk.httpclient.enableAllMethodRetry} is set, which this transport therefore refuses. No setting turns the
  * GET and HEAD resend off for one client only.
  *
- * <p><b>When the head is written.</b> The client subscribes to a request's body publisher, and asks it for data, once
- * it has taken the head for writing: that is the {@link Listener#headWritten()} signal. A request without content
- * gives none before its answer.
+ * <p><b>When the head is written.</b> The client subscribes to a request's body publisher and asks it for a first
+ * piece once it has taken the head for writing, possibly before the socket has it (the write runs on another thread).
+ * It asks for the next piece each time it takes one for writing, and takes one only when the socket has accepted the
+ * whole previous one, the head included. So the <em>second</em> request for body data comes once the whole head is in
+ * the socket's send buffer, which the kernel delivers even if this process dies: that is the
+ * {@link Listener#headWritten()} signal. A request with {@code Content-Length: 0} never subscribes its publisher, so
+ * a POST, PUT or PATCH without content is sent with an empty chunked body ({@code Transfer-Encoding: chunked}) to
+ * have the signal; a GET, HEAD, DELETE or OPTIONS without content is sent with {@code Content-Length: 0} and gives no
+ * signal before its answer.
  *
  * <p>HTTP/1.1 only: the above holds for the client's HTTP/1.1 exchange, and the default (HTTP/2) would also send
  * {@code Upgrade: h2c} on every request without content to a plain-http target.
  */
 public final class JdkHttpTransport implements HttpTransport {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** Methods whose requests carry content in HTTP; without a body they are sent with an empty chunked one. */
+    static final Set<String> CONTENT_METHODS = Set.of("POST", "PUT", "PATCH");
     static final String ALL_METHOD_RETRY = "jdk.httpclient.enableAllMethodRetry";
 
     private final Executor executor;
@@ -121,8 +131,12 @@ public final class JdkHttpTransport implements HttpTransport {
     }
 
     private static HttpRequest.BodyPublisher body(Request request, Runnable headWritten) {
-        return request.body() == null ? HttpRequest.BodyPublishers.noBody()
-                : new Signalling(HttpRequest.BodyPublishers.ofString(request.body()), headWritten);
+        boolean empty = request.body() == null || request.body().isEmpty();
+        if (empty && !CONTENT_METHODS.contains(request.method())) {
+            return HttpRequest.BodyPublishers.noBody();
+        }
+        return new Signalling(empty ? HttpRequest.BodyPublishers.ofByteArrays(List.of())
+                : HttpRequest.BodyPublishers.ofString(request.body()), headWritten);
     }
 
     static String describe(Throwable t) {
@@ -130,7 +144,7 @@ public final class JdkHttpTransport implements HttpTransport {
         return t.getMessage() == null ? name : name + ": " + t.getMessage();
     }
 
-    /** {@code body}, running {@code headWritten} when the client first asks it for data (see above). */
+    /** {@code body}, running {@code headWritten} when the client asks it for data the second time (see above). */
     private record Signalling(HttpRequest.BodyPublisher body, Runnable headWritten) implements HttpRequest.BodyPublisher {
         @Override
         public long contentLength() {
@@ -146,7 +160,7 @@ public final class JdkHttpTransport implements HttpTransport {
                     subscriber.onSubscribe(new Flow.Subscription() {
                         @Override
                         public void request(long n) {
-                            if (requests.incrementAndGet() == 1) {
+                            if (requests.incrementAndGet() == 2) {
                                 headWritten.run();
                             }
                             subscription.request(n);

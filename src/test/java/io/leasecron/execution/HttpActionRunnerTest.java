@@ -2,6 +2,7 @@ package io.leasecron.execution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.leasecron.job.JobSpec;
@@ -21,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,34 +171,59 @@ class HttpActionRunnerTest {
     }
 
     /**
-     * The hand-off (the request has left this process) comes when the target answers, when the client takes the
-     * body, or, for a request without one, {@link HttpActionRunner#HAND_OFF_BOUND} after it was sent: never when
-     * {@code start} returns.
+     * The hand-off (the request has left this process) comes once the request's head has been written to the
+     * connection, before any answer: here the target holds its answer. A GET has no content and gives no such sign:
+     * it is handed off when the target answers.
      */
     @Test
-    void the_attempt_is_handed_off_once_the_request_is_on_its_way_not_when_start_returns() throws Exception {
+    void the_attempt_is_handed_off_once_its_head_is_written_and_a_get_once_it_is_answered() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         target.reply(r -> new Reply(200, "", release));
         try {
-            Fire withoutBody = new Fire(job(""), SLOT, 1, 42, "pod-a");
-            long t0 = System.nanoTime();
-            CompletableFuture<RunResult> a = runner.start(withoutBody);
-            CompletableFuture<Void> handOff = withoutBody.handOff().pending();
-            assertTrue(handOff != null && !handOff.isDone(), "not handed off when start returns");
-            handOff.get(5, TimeUnit.SECONDS);
-            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(waited >= HttpActionRunner.HAND_OFF_BOUND.toMillis() - 5, "no answer and no body: after the bound, "
-                    + waited + " ms");
-            assertTrue(!a.isDone(), "the target has not answered");
-
-            Fire withBody = new Fire(job("  body: '{\"a\":1}'"), SLOT.plusSeconds(60), 1, 42, "pod-a");
-            CompletableFuture<RunResult> b = runner.start(withBody);
-            withBody.handOff().pending().get(5, TimeUnit.SECONDS);
-            assertTrue(!b.isDone(), "handed off as the client took the body, before any answer");
-            assertEquals("", target.take().body());
-            assertEquals("{\"a\":1}", target.take().body(), "both arrived while neither was answered");
+            for (String body : List.of("", "  body: '{\"a\":1}'\n")) {
+                Fire post = new Fire(job(body), SLOT, 1, 42, "pod-a");
+                CompletableFuture<RunResult> result = runner.start(post);
+                post.handOff().pending().get(5, TimeUnit.SECONDS);
+                assertEquals(body.isEmpty() ? "" : "{\"a\":1}", target.take().body());
+                assertTrue(!result.isDone(), "handed off before any answer");
+            }
+            Fire get = new Fire(job("  method: GET\n"), SLOT.plusSeconds(60), 1, 42, "pod-a");
+            CompletableFuture<RunResult> answered = runner.start(get);
+            assertEquals("GET", target.take().method());
+            assertTrue(!get.handOff().pending().isDone(), "the GET has arrived, but nothing said so before the answer");
+            release.countDown();
+            assertEquals(new RunResult.Succeeded("HTTP 200"), answered.get(5, TimeUnit.SECONDS));
+            assertTrue(get.handOff().pending().isDone(), "handed off by the answer");
         } finally {
             release.countDown();
+        }
+    }
+
+    /**
+     * A request is not handed off while it cannot have left: here no connection to the target can be made for a
+     * while (its accept queue is full, as when it accepts late), far longer than the client takes to send a head.
+     * Once the target accepts, the head arrives and the hand-off follows, before any answer.
+     */
+    @Test
+    void a_request_is_not_handed_off_before_a_connection_to_the_target_exists() throws Exception {
+        for (String body : List.of("", "  body: '{\"a\":1}'\n")) {
+            try (FullBacklog late = new FullBacklog()) {
+                JobSpec spec = Jobs.spec("billing/nightly", "schedule: \"@every 1m\"\nhttp:\n  url: http://127.0.0.1:"
+                        + late.port() + "/hooks\n" + body);
+                Fire fire = new Fire(spec, SLOT, 1, 42, "pod-a");
+                CompletableFuture<RunResult> result = runner.start(fire);
+                CompletableFuture<Void> handOff = fire.handOff().pending();
+                assertThrows(TimeoutException.class, () -> handOff.get(700, TimeUnit.MILLISECONDS),
+                        "handed off while no connection could be made");
+                try (Socket accepted = late.acceptAfterDraining()) {
+                    RawHttp.Request request = RawHttp.read(accepted);
+                    assertEquals("POST /hooks HTTP/1.1", request.line());
+                    handOff.get(5, TimeUnit.SECONDS);
+                    assertTrue(!result.isDone(), "handed off by the head, not by an answer");
+                    RawHttp.answer(accepted, 204);
+                    assertEquals(new RunResult.Succeeded("HTTP 204"), result.get(5, TimeUnit.SECONDS));
+                }
+            }
         }
     }
 

@@ -95,6 +95,34 @@ class JdkHttpTransportTest {
         }
     }
 
+    /**
+     * HTTP/1.1 without an upgrade offer; a POST without content carries an empty chunked body (the client then gives
+     * the head-written signal), a GET carries {@code Content-Length: 0}.
+     */
+    @Test
+    void what_each_kind_of_request_puts_on_the_wire() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            for (String[] c : new String[][] {{"POST", null}, {"PUT", ""}, {"POST", "{\"a\":1}"}, {"GET", null}, {"DELETE", null}}) {
+                Heard heard = new Heard();
+                transport.send(request(c[0], server.getLocalPort(), c[1], Duration.ofSeconds(5)), heard);
+                RawHttp.Request r;
+                try (Socket s = server.accept()) {
+                    r = RawHttp.read(s);
+                    RawHttp.answer(s, 200);
+                    assertEquals(List.of("head written", new HttpTransport.Outcome.Answered(200, "")), heard.await());
+                }
+                String framing = c[0].equals("GET") || c[0].equals("DELETE") ? "content-length=0"
+                        : c[1] == null || c[1].isEmpty() ? "transfer-encoding=chunked" : "content-length=7";
+                assertEquals(c[0] + " /hooks HTTP/1.1 " + framing + " x-team=billing body=" + (c[1] == null ? "" : c[1]),
+                        r.line() + " " + (r.headers().containsKey("content-length") ? "content-length=" + r.header("Content-Length")
+                                : "transfer-encoding=" + r.header("Transfer-Encoding"))
+                                + " x-team=" + r.header("X-Team") + " body=" + r.body());
+                assertTrue(!r.headers().containsKey("upgrade") && !r.headers().containsKey("connection"),
+                        "no HTTP/2 upgrade offer: " + r.headers());
+            }
+        }
+    }
+
     @Test
     void a_jvm_that_lets_the_client_resend_every_method_is_refused() {
         for (String on : List.of("", "true", "TRUE")) {
