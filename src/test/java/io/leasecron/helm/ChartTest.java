@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
@@ -56,8 +57,12 @@ class ChartTest {
         Helm.exec(List.of(Helm.root().resolve("test-tools/helm/render.sh").toString(), out.toString()), helm.env(null), 2)
                 .ok("test-tools/helm/render.sh");
         for (String file : RENDERED) {
-            assertEquals(Files.readString(out.resolve(file)), Files.readString(Helm.root().resolve(file)),
-                    file + " is not what the chart renders now: run test-tools/helm/render.sh and review the difference");
+            String rendered = Files.readString(out.resolve(file));
+            String kept = Files.readString(Helm.root().resolve(file));
+            if (!rendered.equals(kept)) {
+                fail(file + " is not what the chart renders now (" + firstDifference(rendered, kept)
+                        + "): run test-tools/helm/render.sh and review the difference");
+            }
         }
         try (Stream<Path> kept = Files.list(Helm.root().resolve("k8s"))) {
             assertEquals(RENDERED.stream().filter(f -> f.startsWith("k8s/")).map(f -> f.substring(4)).sorted().toList(),
@@ -227,6 +232,20 @@ class ChartTest {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;
+    }
+
+    /** Where two texts part, e.g. {@code line 12: "a" rendered, "b" kept}. */
+    static String firstDifference(String rendered, String kept) {
+        String[] r = rendered.split("\n", -1);
+        String[] k = kept.split("\n", -1);
+        for (int i = 0; i < Math.max(r.length, k.length); i++) {
+            String a = i < r.length ? r[i] : "(end of file)";
+            String b = i < k.length ? k[i] : "(end of file)";
+            if (!a.equals(b)) {
+                return "line " + (i + 1) + ": \"" + a + "\" rendered, \"" + b + "\" kept";
+            }
+        }
+        return "same lines";
     }
 
     static <T> Iterable<T> iterable(java.util.Iterator<T> it) {
