@@ -50,7 +50,7 @@ class ChartInstallTest {
         assertTrue(notes.contains("  kubectl -n jobs apply -f - <<'YAML'\n"), notes);
         assertTrue(notes.contains("      leasecron.io/jobs: \"true\"\n"), notes);
         assertTrue(notes.contains("  kubectl -n jobs port-forward svc/leasecron 8080:8080 &\n"
-                + "  curl -s localhost:8080/api/v1/jobs/hello/heartbeat?count=5\n"), notes);
+                + "  curl -s 'localhost:8080/api/v1/jobs/hello/heartbeat?count=5'\n"), notes);
 
         KubernetesClient admin = cp.admin();
         assertEquals(new TreeSet<>(List.of("ConfigMap/leasecron-config", "ConfigMap/leasecron-dashboard", "Deployment/leasecron",
