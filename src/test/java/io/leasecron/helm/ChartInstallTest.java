@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -65,7 +68,7 @@ class ChartInstallTest {
     }
 
     @Test
-    void every_option_installs_and_the_server_checks_the_monitoring_objects_against_their_crds() {
+    void every_option_installs_and_the_server_checks_the_monitoring_objects_against_their_crds() throws IOException {
         cp.installPrometheusCrds();
         String ns = cp.createNamespace("chart-full");
         String out = helm.run(cp.adminKubeconfig(), "install", "leasecron", "helm/leasecron", "--namespace", ns,
@@ -78,8 +81,9 @@ class ChartInstallTest {
                 "RoleBinding/leasecron", "Service/leasecron", "ServiceAccount/scheduler")), stored(admin, ns));
         assertEquals("leasecron", monitoring(admin, "ServiceMonitor").inNamespace(ns).withName("leasecron").get().getMetadata().getName());
         GenericKubernetesResource rule = monitoring(admin, "PrometheusRule").inNamespace(ns).withName("leasecron").get();
-        assertEquals("LeasecronNoLeader", ((List<?>) ((Map<?, ?>) ((List<?>) ((Map<?, ?>) rule.getAdditionalProperties().get("spec"))
-                .get("groups")).get(0)).get("rules")).stream().map(r -> ((Map<?, ?>) r).get("alert")).findFirst().orElseThrow());
+        JsonNode stored = new ObjectMapper().valueToTree(rule.getAdditionalProperties().get("spec"));
+        JsonNode shipped = new YAMLMapper().readTree(Helm.root().resolve("dashboards/leasecron-alerts.yaml").toFile());
+        assertEquals(ruleNames(shipped), ruleNames(stored), "every rule of dashboards/leasecron-alerts.yaml, as the server stored it");
 
         // The CRD's schema is enforced: what the chart renders passed it, and a wrong field does not.
         KubernetesClientException refused = assertThrows(KubernetesClientException.class, () -> monitoring(admin, "ServiceMonitor")
@@ -129,6 +133,18 @@ class ChartInstallTest {
     static io.fabric8.kubernetes.client.dsl.MixedOperation<GenericKubernetesResource, io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
             io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>> monitoring(KubernetesClient admin, String kind) {
         return admin.genericKubernetesResources("monitoring.coreos.com/v1", kind);
+    }
+
+    /** group/alert (or group/record) of every rule in a Prometheus rules document. */
+    static List<String> ruleNames(JsonNode rules) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode group : rules.at("/groups")) {
+            for (JsonNode r : group.at("/rules")) {
+                out.add(group.at("/name").asText() + "/" + (r.has("alert") ? r.at("/alert").asText() : r.at("/record").asText()));
+            }
+        }
+        assertTrue(!out.isEmpty(), "rules found");
+        return out;
     }
 
     /** The text of a README section, from its heading to the next one. */

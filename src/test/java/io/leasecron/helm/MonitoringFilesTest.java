@@ -24,8 +24,7 @@ class MonitoringFilesTest {
         assertIdentical(root, "dashboards/leasecron-alerts.yaml", "helm/leasecron/files/alerts.yaml");
 
         JsonNode dashboard = new ObjectMapper().readTree(root.resolve("dashboards/leasecron.json").toFile());
-        assertEquals("leasecron", dashboard.at("/uid").asText());
-        assertTrue(dashboard.at("/panels").size() > 0, "the dashboard has panels");
+        assertTrue(dashboard.at("/panels").size() > 0, "a Grafana dashboard with panels");
         JsonNode rules = new YAMLMapper().readTree(root.resolve("dashboards/leasecron-alerts.yaml").toFile());
         List<String> keys = new java.util.ArrayList<>();
         rules.fieldNames().forEachRemaining(keys::add);
