@@ -82,6 +82,7 @@ class ChartTest {
         JsonNode pod = deployment.at("/spec/template/spec");
         assertEquals("leasecron", pod.at("/serviceAccountName").asText());
         assertEquals(40, pod.at("/terminationGracePeriodSeconds").asInt());
+        assertFalse(pod.at("/enableServiceLinks").asBoolean(true), "no LEASECRON_PORT and the like from Service links");
         assertEquals("25s", objects.get("ConfigMap/leasecron-config").at("/data/LEASECRON_ENGINE_SHUTDOWN_GRACE").asText());
         assertEquals("kubernetes", objects.get("ConfigMap/leasecron-config").at("/data/LEASECRON_MODE").asText());
         assertEquals("75", objects.get("ConfigMap/leasecron-config").at("/data/JAVA_MAX_MEM_RATIO").asText());
