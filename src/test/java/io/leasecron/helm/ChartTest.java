@@ -86,6 +86,8 @@ class ChartTest {
         assertEquals("25s", objects.get("ConfigMap/leasecron-config").at("/data/LEASECRON_ENGINE_SHUTDOWN_GRACE").asText());
         assertEquals("kubernetes", objects.get("ConfigMap/leasecron-config").at("/data/LEASECRON_MODE").asText());
         assertEquals("75", objects.get("ConfigMap/leasecron-config").at("/data/JAVA_MAX_MEM_RATIO").asText());
+        assertTrue(objects.get("ConfigMap/leasecron-config").at("/data/JAVA_OPTS_APPEND").isMissingNode(),
+                "the JVM image's own JAVA_OPTS_APPEND is kept");
         assertTrue(pod.at("/securityContext/runAsNonRoot").asBoolean());
         assertEquals("RuntimeDefault", pod.at("/securityContext/seccompProfile/type").asText());
         List<String> spread = new ArrayList<>();
