@@ -9,13 +9,13 @@ import io.leasecron.engine.ExecutionEvent.UncertainExecution;
 import io.leasecron.engine.LeaderGate.Decision;
 import io.leasecron.execution.ActionRunner;
 import io.leasecron.execution.Fire;
+import io.leasecron.engine.SlotPlanner.Planned;
 import io.leasecron.execution.RunResult;
 import io.leasecron.job.CatchUp;
 import io.leasecron.job.ConcurrencyPolicy;
 import io.leasecron.job.Delivery;
 import io.leasecron.job.JobId;
 import io.leasecron.job.JobSpec;
-import io.leasecron.schedule.ClockChange;
 import io.leasecron.schedule.Occurrence;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,6 +73,7 @@ public final class Engine {
     private final String replica;
     private final EngineSettings settings;
     private final DoubleSupplier jitter;
+    private final SlotPlanner planner;
     private final List<ExecutionListener> listeners = new CopyOnWriteArrayList<>();
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -136,6 +137,7 @@ public final class Engine {
         this.replica = Objects.requireNonNull(replica);
         this.settings = Objects.requireNonNull(settings);
         this.jitter = Objects.requireNonNull(jitter);
+        this.planner = new SlotPlanner(settings);
         this.heartbeat = clock.now();
     }
 
@@ -174,12 +176,7 @@ public final class Engine {
                 Instant at = spec.runAt().get();
                 reg.next = null;
                 reg.cursor = at;
-                for (Planned p : plan(spec, List.of(new Occurrence(at, java.time.LocalDateTime.ofInstant(at, spec.timeZone()),
-                        ClockChange.NONE)), now)) {
-                    pending.add(p.fire ? new Candidate(reg, spec, reg.generation, at, false)
-                            : new Candidate(reg, spec, reg.generation, at, p.reason, "runAt " + at
-                                    + " had already passed when the job was registered; " + p.detail));
-                }
+                addPlanned(reg, spec, planner.planPastRunAt(spec, now), pending);
             } else {
                 schedule(reg, spec.schedule().next(now));
             }
@@ -287,12 +284,13 @@ public final class Engine {
         Instant now = clock.now();
         heartbeat = now;
         List<Candidate> older = new ArrayList<>();
+        List<SkippedExecution> missed = new ArrayList<>();
         List<Run> retries = new ArrayList<>();
         List<Run> expired = new ArrayList<>();
         lock.lock();
         try {
             if (recovery != null) {
-                older.addAll(recover(recovery, now));
+                older.addAll(recover(recovery, now, missed));
                 recovery = null;
             }
             older.addAll(pending);
@@ -306,6 +304,7 @@ public final class Engine {
         } finally {
             lock.unlock();
         }
+        missed.forEach(this::publish);
         for (Run r : expired) {
             timeOut(r, now);
         }
@@ -483,33 +482,20 @@ public final class Engine {
      */
     private void collectDue(Registration reg, Occurrence first, Instant now, List<Candidate> work) {
         JobSpec spec = reg.spec;
-        List<Occurrence> slots = new ArrayList<>(1);
-        slots.add(first);
-        Optional<Occurrence> next = spec.schedule().next(first.time());
-        boolean beyondCap = false;
-        while (next.isPresent() && !next.get().time().isAfter(now)) {
-            if (slots.size() < settings.backlogCap()) {
-                slots.add(next.get());
-                next = spec.schedule().next(next.get().time());
-            } else {
-                // Far behind (a long pause of an every-second job): skip the rest without enumerating them.
-                beyondCap = true;
-                next = spec.schedule().next(now);
-            }
-        }
-        if (beyondCap) {
+        SlotPlanner.Backlog backlog = planner.backlog(spec, first, now);
+        if (backlog.beyondCap()) {
             LOG.warnf("%s: more than %d slots came due at once; slots between %s and %s are skipped as missed",
-                    spec.id(), settings.backlogCap(), slots.get(slots.size() - 1).time(), now);
+                    spec.id(), settings.backlogCap(), backlog.slots().get(backlog.slots().size() - 1).time(), now);
         }
-        reg.cursor = beyondCap ? now : slots.get(slots.size() - 1).time();
-        schedule(reg, next);
-        addPlanned(reg, spec, plan(spec, slots, now), work);
+        reg.cursor = backlog.cursor(now);
+        schedule(reg, backlog.next());
+        addPlanned(reg, spec, planner.plan(spec, backlog.slots(), now), work);
     }
 
     private static void addPlanned(Registration reg, JobSpec spec, List<Planned> planned, List<Candidate> work) {
         for (Planned p : planned) {
-            work.add(p.fire ? new Candidate(reg, spec, reg.generation, p.slot.time(), false)
-                    : new Candidate(reg, spec, reg.generation, p.slot.time(), p.reason, p.detail));
+            work.add(p.fire() ? new Candidate(reg, spec, reg.generation, p.slot().time(), false)
+                    : new Candidate(reg, spec, reg.generation, p.slot().time(), p.reason(), p.detail()));
         }
     }
 
@@ -542,7 +528,7 @@ public final class Engine {
     }
 
     /** Under lock. */
-    private List<Candidate> recover(Recovery r, Instant now) {
+    private List<Candidate> recover(Recovery r, Instant now, List<SkippedExecution> missed) {
         List<Candidate> out = new ArrayList<>();
         if (r.claimedUntil == null) {
             return out;
@@ -558,104 +544,17 @@ public final class Engine {
                 continue;
             }
             try {
-                // Uncertain: claimed by the predecessor, maybe not started. The gate answers Uncertain for these.
-                Instant t = dispatched;
-                int n = 0;
-                Optional<Occurrence> o;
-                while (n++ < settings.backlogCap() && (o = spec.schedule().next(t)).isPresent()
-                        && !o.get().time().isAfter(r.claimedUntil) && !o.get().time().isAfter(through)) {
-                    out.add(new Candidate(reg, spec, reg.generation, o.get().time(), false));
-                    t = o.get().time();
+                SlotPlanner.Recovered planned = planner.recover(spec, dispatched, r.claimedUntil, through, now);
+                for (Occurrence o : planned.uncertain()) {
+                    // Claimed by the predecessor, maybe not started: the gate answers Uncertain for these.
+                    out.add(new Candidate(reg, spec, reg.generation, o.time(), false));
                 }
-                // Unhandled: after the predecessor's claim, up to where this engine has passed.
-                Instant after = r.claimedUntil.isAfter(dispatched) ? r.claimedUntil : dispatched;
-                List<Occurrence> missed = catchUpSlots(spec, after, through, now);
-                if (!missed.isEmpty()) {
-                    addPlanned(reg, spec, plan(spec, missed, now), out);
-                }
+                planned.missed().ifPresent(missed::add);
+                addPlanned(reg, spec, planned.caughtUp(), out);
             } catch (RuntimeException e) {
                 loopFailures.incrementAndGet();
                 LOG.errorf(e, "%s: recovering slots after %s failed; they are not fired", spec.id(), r.claimedUntil);
             }
-        }
-        return out;
-    }
-
-    /**
-     * The slots in {@code (after, through]} that the catch-up policy could fire, oldest first, without enumerating
-     * the ones it never would (a long outage of an every-second job). A summary skip reports the rest.
-     */
-    private List<Occurrence> catchUpSlots(JobSpec spec, Instant after, Instant through, Instant now) {
-        Instant from = after;
-        switch (spec.catchUp()) {
-            case None -> from = later(after, now.minus(settings.missedThreshold()).minusMillis(1));
-            case All -> {
-                if (spec.startingDeadline().isPresent()) {
-                    from = later(after, now.minus(spec.startingDeadline().get()).minusMillis(1));
-                }
-            }
-            case Latest -> {
-                // The most recent slot only: look back a minute, then ever further.
-                for (Duration back = Duration.ofMinutes(1); ; back = back.multipliedBy(16)) {
-                    Instant f = later(after, through.minus(back));
-                    List<Occurrence> slots = slotsBetween(spec, f, through, settings.backlogCap());
-                    if (!slots.isEmpty() || f.equals(after)) {
-                        from = slots.isEmpty() ? after : slots.get(slots.size() - 1).time().minusMillis(1);
-                        break;
-                    }
-                }
-            }
-            default -> throw new IllegalStateException();
-        }
-        if (from.isAfter(after)) {
-            Optional<Occurrence> first = spec.schedule().next(after);
-            if (first.isPresent() && !first.get().time().isAfter(from)) {
-                publish(new SkippedExecution(spec.id(), first.get().time(), SkipReason.MISSED, "slots from " + first.get().time()
-                        + " to " + from + " were missed while no replica was leader; catchUp " + spec.catchUp()
-                        + " does not fire them"));
-            }
-        }
-        return slotsBetween(spec, from, through, settings.backlogCap());
-    }
-
-    private static List<Occurrence> slotsBetween(JobSpec spec, Instant after, Instant through, int cap) {
-        List<Occurrence> out = new ArrayList<>();
-        Instant t = after;
-        Optional<Occurrence> o;
-        while (out.size() < cap && (o = spec.schedule().next(t)).isPresent() && !o.get().time().isAfter(through)) {
-            out.add(o.get());
-            t = o.get().time();
-        }
-        return out;
-    }
-
-    private static Instant later(Instant a, Instant b) {
-        return a.isAfter(b) ? a : b;
-    }
-
-    /**
-     * Applies the job's catch-up policy to slots that are due now, oldest first. The most recent slot is the
-     * current one; older ones were missed. A slot later than {@code startingDeadlineSeconds} never fires.
-     */
-    List<Planned> plan(JobSpec spec, List<Occurrence> slots, Instant now) {
-        List<Planned> out = new ArrayList<>(slots.size());
-        Optional<Duration> deadline = spec.startingDeadline();
-        for (int i = 0; i < slots.size(); i++) {
-            Occurrence slot = slots.get(i);
-            Duration late = Duration.between(slot.time(), now);
-            boolean current = i == slots.size() - 1;
-            if (deadline.isPresent() && late.compareTo(deadline.get()) > 0) {
-                out.add(Planned.skip(slot, SkipReason.DEADLINE_EXCEEDED, "started " + late.toMillis()
-                        + " ms late, past startingDeadlineSeconds " + deadline.get().toSeconds()));
-                continue;
-            }
-            boolean fire = switch (spec.catchUp()) {
-                case All -> true;
-                case Latest -> current;
-                case None -> current && late.compareTo(settings.missedThreshold()) <= 0;
-            };
-            out.add(fire ? Planned.fire(slot) : Planned.skip(slot, SkipReason.MISSED, "missed by " + late.toMillis()
-                    + " ms; catchUp " + spec.catchUp() + " does not fire it"));
         }
         return out;
     }
@@ -1348,16 +1247,6 @@ public final class Engine {
             this.slot = slot;
             this.skipReason = reason;
             this.skipDetail = detail;
-        }
-    }
-
-    record Planned(Occurrence slot, boolean fire, SkipReason reason, String detail) {
-        static Planned fire(Occurrence slot) {
-            return new Planned(slot, true, null, null);
-        }
-
-        static Planned skip(Occurrence slot, SkipReason reason, String detail) {
-            return new Planned(slot, false, reason, detail);
         }
     }
 
