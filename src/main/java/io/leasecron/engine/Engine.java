@@ -61,10 +61,8 @@ import org.jboss.logging.Logger;
  */
 public final class Engine {
     private static final Logger LOG = Logger.getLogger(Engine.class);
-    /** Longest the timer thread sleeps, so that a wall-clock step is noticed within this bound. */
-    static final Duration MAX_WAIT = Duration.ofSeconds(1);
-    /** How long before a due slot the timer thread stops sleeping and spins. */
-    static final Duration SPIN = Duration.ofMillis(1);
+    /** Longest between two ticks, so that a wall-clock step is noticed within this bound. */
+    static final Duration MAX_WAIT = TimerLoop.MAX_WAIT;
 
     private final Clock clock;
     private final LeaderGate gate;
@@ -77,7 +75,6 @@ public final class Engine {
     private final List<ExecutionListener> listeners = new CopyOnWriteArrayList<>();
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition wake = lock.newCondition();
     private final Condition drained = lock.newCondition();
     private final Map<JobId, Registration> jobs = new HashMap<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -124,9 +121,8 @@ public final class Engine {
     /** Attempts in progress. Admission and release do not take the engine lock: workers never wait for the timer. */
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean stopping;
-    private volatile boolean wakeRequested;
     private volatile Instant heartbeat;
-    private Thread timerThread;
+    private final TimerLoop loop;
 
     public Engine(Clock clock, LeaderGate gate, ActionRunner runner, Executor dispatch, String replica,
             EngineSettings settings, DoubleSupplier jitter) {
@@ -139,6 +135,7 @@ public final class Engine {
         this.jitter = Objects.requireNonNull(jitter);
         this.planner = new SlotPlanner(settings);
         this.heartbeat = clock.now();
+        this.loop = new TimerLoop(clock, this::tick, () -> stopping, loopFailures);
     }
 
     public void addListener(ExecutionListener listener) {
@@ -180,8 +177,7 @@ public final class Engine {
             } else {
                 schedule(reg, spec.schedule().next(now));
             }
-            wakeRequested = true;
-            wake.signalAll();
+            loop.wake();
         } finally {
             lock.unlock();
         }
@@ -418,8 +414,7 @@ public final class Engine {
         lock.lock();
         try {
             claimRequested = null;
-            wakeRequested = true;
-            wake.signalAll();
+            loop.wake();
         } finally {
             lock.unlock();
         }
@@ -510,8 +505,7 @@ public final class Engine {
         lock.lock();
         try {
             recovery = new Recovery(predecessor.dispatchedThrough(), predecessor.claimedUntil());
-            wakeRequested = true;
-            wake.signalAll();
+            loop.wake();
         } finally {
             lock.unlock();
         }
@@ -1001,8 +995,7 @@ public final class Engine {
                     Duration nominal = run.spec.retry().delayBefore(run.attempt + 1);
                     long ms = (long) (nominal.toMillis() * (1.0 - 0.2 * jitter.getAsDouble()));
                     timers.add(new Timer(now.plusMillis(ms), sequence.incrementAndGet(), run.reg, -1, null, run));
-                    wakeRequested = true;
-                    wake.signalAll();
+                    loop.wake();
                 }
                 drained.signalAll();
             } finally {
@@ -1028,50 +1021,7 @@ public final class Engine {
 
     /** Starts the timer thread that calls {@link #tick()} whenever the earliest timer is due. */
     public void start() {
-        lock.lock();
-        try {
-            if (timerThread != null) {
-                return;
-            }
-            timerThread = new Thread(this::runUntilShutdown, "leasecron-timer");
-            timerThread.setDaemon(true);
-            timerThread.start();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void runUntilShutdown() {
-        while (true) {
-            try {
-                Instant next = tick();
-                lock.lock();
-                try {
-                    if (stopping) {
-                        return;
-                    }
-                    // Sleep until just before the slot, then spin the last stretch: a sleeping thread is woken
-                    // a few hundred microseconds late, a spinning one on time.
-                    long waitNanos = Duration.between(clock.now(), next).toNanos() - SPIN.toNanos();
-                    while (waitNanos > 0 && !wakeRequested && !stopping) {
-                        waitNanos = wake.awaitNanos(waitNanos);
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                while (!wakeRequested && !stopping && clock.now().isBefore(next)) {
-                    Thread.onSpinWait();
-                }
-                wakeRequested = false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Throwable t) {
-                // The loop never dies: count, log, and go on with the next tick.
-                loopFailures.incrementAndGet();
-                LOG.error("timer loop failed; continuing", t);
-            }
-        }
+        loop.start();
     }
 
     /**
@@ -1087,7 +1037,7 @@ public final class Engine {
         lock.lock();
         try {
             stopping = true;
-            wake.signalAll();
+            loop.wake();
         } finally {
             lock.unlock();
         }
@@ -1127,7 +1077,7 @@ public final class Engine {
         lock.lock();
         try {
             stopping = true;
-            wake.signalAll();
+            loop.wake();
             while (running.get() > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -1151,14 +1101,7 @@ public final class Engine {
         for (Run r : leftover) {
             finish(r, null, "cancelled: shutdown grace period of " + grace.toMillis() + " ms elapsed", false, now);
         }
-        Thread t = timerThread;
-        if (t != null) {
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(2));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.join(Duration.ofSeconds(2));
         return leftover.size();
     }
 
@@ -1168,8 +1111,7 @@ public final class Engine {
     }
 
     public boolean timerRunning() {
-        Thread t = timerThread;
-        return t != null && t.isAlive();
+        return loop.running();
     }
 
     public long listenerFailures() {
