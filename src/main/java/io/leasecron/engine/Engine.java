@@ -71,32 +71,24 @@ public final class Engine {
     private final String replica;
     private final EngineSettings settings;
     private final DoubleSupplier jitter;
-    private final SlotPlanner planner;
     private final List<ExecutionListener> listeners = new CopyOnWriteArrayList<>();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition drained = lock.newCondition();
-    private final Map<JobId, Registration> jobs = new HashMap<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final JobTable jobs;
+    /** Retries waiting for their time, earliest first. */
+    private final PriorityQueue<RetryTimer> retries = new PriorityQueue<>();
     /** Attempts in progress by timeout; a finished attempt leaves at once, so this holds only what is running. */
     private final ConcurrentSkipListSet<Run> deadlines = new ConcurrentSkipListSet<>(
             Comparator.comparing((Run r) -> r.deadline).thenComparingLong(r -> r.seq));
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
-    /**
-     * The {@code runAt} of every one-time job this engine has started (or queued to start), by job, kept after the
-     * job is removed: a one-time job registered again — the same spec pushed again, its ConfigMap deleted and
-     * re-created — is not fired a second time. In memory only: what earlier processes fired is the gate's to know
-     * (the Lease's dispatched-through record; in local mode, the replica's start). One small entry per one-time job
-     * that fired, for the life of the process.
-     */
-    private final Map<JobId, Instant> oneTimeFired = new ConcurrentHashMap<>();
     /** Slots waiting for a claim, in the order they came due. */
     private List<Candidate> pending = new ArrayList<>();
     /** The latest slot a claim was requested for and not yet resolved; null when none is outstanding. */
     private Instant claimRequested;
-    private Recovery recovery;
+    private Takeover recovery;
     /** Attempts admitted whose action has not been started yet; progress is reported when none are left. */
     private final AtomicInteger starting = new AtomicInteger();
     /** The concurrency limit: permits in use and the runs waiting for one, in slot order. */
@@ -133,7 +125,7 @@ public final class Engine {
         this.replica = Objects.requireNonNull(replica);
         this.settings = Objects.requireNonNull(settings);
         this.jitter = Objects.requireNonNull(jitter);
-        this.planner = new SlotPlanner(settings);
+        this.jobs = new JobTable(new SlotPlanner(settings), loopFailures);
         this.heartbeat = clock.now();
         this.loop = new TimerLoop(clock, this::tick, () -> stopping, loopFailures);
     }
@@ -150,98 +142,37 @@ public final class Engine {
      * the pending slot; an edit of the schedule recomputes it from now.
      */
     public void upsert(JobSpec spec) {
-        Instant now = clock.now();
-        lock.lock();
-        try {
-            Registration reg = jobs.get(spec.id());
-            if (reg != null && sameSlots(reg.spec, spec)) {
-                reg.spec = spec;
-                return;
-            }
-            if (reg == null) {
-                reg = new Registration();
-                jobs.put(spec.id(), reg);
-            }
-            reg.spec = spec;
-            reg.generation++;
-            reg.cursor = now;
-            synchronized (reg) {
-                reg.recoverableThrough = now;
-            }
-            if (spec.oneTime() && !spec.runAt().get().isAfter(now)) {
-                // A one-time job whose time has already passed when it appears: catchUp decides, and says so.
-                Instant at = spec.runAt().get();
-                reg.next = null;
-                reg.cursor = at;
-                addPlanned(reg, spec, planner.planPastRunAt(spec, now), pending);
-            } else {
-                schedule(reg, spec.schedule().next(now));
-            }
-            loop.wake();
-        } finally {
-            lock.unlock();
+        List<Candidate> due = jobs.upsert(spec, clock.now());
+        if (due == null) {
+            return;
         }
+        if (!due.isEmpty()) {
+            lock.lock();
+            try {
+                pending.addAll(due);
+            } finally {
+                lock.unlock();
+            }
+        }
+        loop.wake();
     }
 
     /** Unregisters a job. Runs in progress finish (or time out) normally; no new slot fires. */
     public void remove(JobId id) {
-        lock.lock();
-        try {
-            Registration reg = jobs.remove(id);
-            if (reg != null) {
-                reg.generation++;
-                reg.removed = true;
-            }
-        } finally {
-            lock.unlock();
-        }
+        jobs.remove(id);
     }
 
     public Optional<JobStatus> status(JobId id) {
-        lock.lock();
-        try {
-            Registration reg = jobs.get(id);
-            if (reg == null) {
-                return Optional.empty();
-            }
-            int n;
-            synchronized (reg) {
-                n = reg.runs == null ? 0 : reg.runs.size();
-            }
-            return Optional.of(new JobStatus(reg.spec, Optional.ofNullable(reg.next), n));
-        } finally {
-            lock.unlock();
-        }
+        return jobs.status(id);
     }
 
     /** The next {@code count} slots of a registered job, starting with the pending one. */
     public List<Occurrence> upcoming(JobId id, int count) {
-        JobSpec spec;
-        Occurrence next;
-        lock.lock();
-        try {
-            Registration reg = jobs.get(id);
-            if (reg == null || reg.next == null || count <= 0) {
-                return List.of();
-            }
-            spec = reg.spec;
-            next = reg.next;
-        } finally {
-            lock.unlock();
-        }
-        List<Occurrence> out = new ArrayList<>(count);
-        out.add(next);
-        out.addAll(spec.schedule().next(next.time(), count - 1));
-        return out;
+        return jobs.upcoming(id, count);
     }
 
     public int jobCount() {
-        lock.lock();
-        try {
-            return jobs.size();
-        } finally {
-            lock.unlock();
-        }
+        return jobs.size();
     }
 
     /** Attempts in progress on this replica. */
@@ -281,14 +212,14 @@ public final class Engine {
         heartbeat = now;
         List<Candidate> older = new ArrayList<>();
         List<SkippedExecution> missed = new ArrayList<>();
-        List<Run> retries = new ArrayList<>();
         List<Run> expired = new ArrayList<>();
         lock.lock();
         try {
-            if (recovery != null) {
-                older.addAll(recover(recovery, now, missed));
-                recovery = null;
+            if (recovery != null && recovery.claimedUntil() != null) {
+                Instant dispatched = recovery.dispatchedThrough() == null ? recovery.claimedUntil() : recovery.dispatchedThrough();
+                older.addAll(jobs.recover(dispatched, recovery.claimedUntil(), now, missed));
             }
+            recovery = null;
             older.addAll(pending);
             pending = new ArrayList<>();
             for (Run first = firstDeadline(); first != null && !first.deadline.isAfter(now); first = firstDeadline()) {
@@ -309,36 +240,11 @@ public final class Engine {
         older.forEach(pass::offer);
         // Due timers one job at a time, each slot put through the fire path as soon as the job's next slot is
         // known: the first fire of a large batch does not wait until the whole batch has been planned.
-        List<Candidate> due = new ArrayList<>(1);
-        while (true) {
-            lock.lock();
-            try {
-                Timer t = timers.peek();
-                if (t == null || t.time.isAfter(now)) {
-                    break;
-                }
-                timers.poll();
-                if (t.retry != null) {
-                    retries.add(t.retry);
-                } else if (t.generation == t.reg.generation) {
-                    try {
-                        collectDue(t.reg, t.slot, now, due);
-                    } catch (RuntimeException e) {
-                        // A schedule that throws must not take the other jobs down with it.
-                        loopFailures.incrementAndGet();
-                        LOG.errorf(e, "%s slot %s: computing the next slots failed; the job is retried in %s",
-                                t.reg.spec.id(), t.slot.time(), MAX_WAIT);
-                        timers.add(new Timer(now.plus(MAX_WAIT), sequence.incrementAndGet(), t.reg, t.reg.generation, t.slot, null));
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
+        for (List<Candidate> due = jobs.takeDue(now); due != null; due = jobs.takeDue(now)) {
             due.forEach(pass::offer);
-            due.clear();
         }
         pass.finish();
-        for (Run r : retries) {
+        for (Run r : dueRetries(now)) {
             retry(r, now);
         }
         return nextWake(now);
@@ -360,7 +266,7 @@ public final class Engine {
 
         void offer(Candidate c) {
             try {
-                if (c.reg.removed || c.generation != c.reg.generation) {
+                if (c.isVoid()) {
                     return; // deleted, or rescheduled by an edit: its old slots are void
                 }
                 Outcome o = waiting.isEmpty() ? fire(c, now) : Outcome.WAITS;
@@ -455,43 +361,37 @@ public final class Engine {
     }
 
     private Instant nextWake(Instant now) {
+        Instant next = now.plus(MAX_WAIT);
+        Instant timer = jobs.nextTime();
+        if (timer != null && timer.isBefore(next)) {
+            next = timer;
+        }
         lock.lock();
         try {
-            Instant next = now.plus(MAX_WAIT);
-            if (!timers.isEmpty() && timers.peek().time.isBefore(next)) {
-                next = timers.peek().time;
+            if (!retries.isEmpty() && retries.peek().time().isBefore(next)) {
+                next = retries.peek().time();
             }
-            Run first = firstDeadline();
-            if (first != null && first.deadline.isBefore(next)) {
-                next = first.deadline;
-            }
-            return next;
         } finally {
             lock.unlock();
         }
+        Run first = firstDeadline();
+        if (first != null && first.deadline.isBefore(next)) {
+            next = first.deadline;
+        }
+        return next;
     }
 
-    /**
-     * The popped slot plus any later slots that are also already due (the engine fell behind), planned by the
-     * job's catch-up policy into {@code work}. Under lock.
-     */
-    private void collectDue(Registration reg, Occurrence first, Instant now, List<Candidate> work) {
-        JobSpec spec = reg.spec;
-        SlotPlanner.Backlog backlog = planner.backlog(spec, first, now);
-        if (backlog.beyondCap()) {
-            LOG.warnf("%s: more than %d slots came due at once; slots between %s and %s are skipped as missed",
-                    spec.id(), settings.backlogCap(), backlog.slots().get(backlog.slots().size() - 1).time(), now);
+    private List<Run> dueRetries(Instant now) {
+        List<Run> due = new ArrayList<>();
+        lock.lock();
+        try {
+            while (!retries.isEmpty() && !retries.peek().time().isAfter(now)) {
+                due.add(retries.poll().run());
+            }
+        } finally {
+            lock.unlock();
         }
-        reg.cursor = backlog.cursor(now);
-        schedule(reg, backlog.next());
-        addPlanned(reg, spec, planner.plan(spec, backlog.slots(), now), work);
-    }
-
-    private static void addPlanned(Registration reg, JobSpec spec, List<Planned> planned, List<Candidate> work) {
-        for (Planned p : planned) {
-            work.add(p.fire() ? new Candidate(reg, spec, reg.generation, p.slot().time(), false)
-                    : new Candidate(reg, spec, reg.generation, p.slot().time(), p.reason(), p.detail()));
-        }
+        return due;
     }
 
     /**
@@ -504,7 +404,7 @@ public final class Engine {
     public void recover(Takeover predecessor) {
         lock.lock();
         try {
-            recovery = new Recovery(predecessor.dispatchedThrough(), predecessor.claimedUntil());
+            recovery = predecessor;
             loop.wake();
         } finally {
             lock.unlock();
@@ -518,45 +418,11 @@ public final class Engine {
     public record Takeover(Instant dispatchedThrough, Instant claimedUntil) {
     }
 
-    private record Recovery(Instant dispatchedThrough, Instant claimedUntil) {
-    }
-
-    /** Under lock. */
-    private List<Candidate> recover(Recovery r, Instant now, List<SkippedExecution> missed) {
-        List<Candidate> out = new ArrayList<>();
-        if (r.claimedUntil == null) {
-            return out;
-        }
-        Instant dispatched = r.dispatchedThrough == null ? r.claimedUntil : r.dispatchedThrough;
-        for (Registration reg : jobs.values()) {
-            JobSpec spec = reg.spec;
-            Instant through;
-            synchronized (reg) {
-                through = reg.recoverableThrough;
-            }
-            if (through == null) {
-                continue;
-            }
-            try {
-                SlotPlanner.Recovered planned = planner.recover(spec, dispatched, r.claimedUntil, through, now);
-                for (Occurrence o : planned.uncertain()) {
-                    // Claimed by the predecessor, maybe not started: the gate answers Uncertain for these.
-                    out.add(new Candidate(reg, spec, reg.generation, o.time(), false));
-                }
-                planned.missed().ifPresent(missed::add);
-                addPlanned(reg, spec, planned.caughtUp(), out);
-            } catch (RuntimeException e) {
-                loopFailures.incrementAndGet();
-                LOG.errorf(e, "%s: recovering slots after %s failed; they are not fired", spec.id(), r.claimedUntil);
-            }
-        }
-        return out;
-    }
-
-    private void schedule(Registration reg, Optional<Occurrence> next) {
-        reg.next = next.orElse(null);
-        if (next.isPresent()) {
-            timers.add(new Timer(next.get().time(), sequence.incrementAndGet(), reg, reg.generation, next.get(), null));
+    private record RetryTimer(Instant time, long seq, Run run) implements Comparable<RetryTimer> {
+        @Override
+        public int compareTo(RetryTimer o) {
+            int c = time.compareTo(o.time);
+            return c != 0 ? c : Long.compare(seq, o.seq);
         }
     }
 
@@ -581,7 +447,7 @@ public final class Engine {
     private Outcome fire(Candidate c, Instant now) {
         JobSpec spec = c.spec;
         Instant slot = c.slot;
-        if (spec.oneTime() && slot.equals(oneTimeFired.get(spec.id()))) {
+        if (jobs.oneTimeFired(spec, slot)) {
             publish(alreadyFired(spec));
             return Outcome.HANDLED;
         }
@@ -619,11 +485,7 @@ public final class Engine {
             if (r.reason() == SkipReason.PREVIOUS_LEADER) {
                 return Outcome.HANDLED;
             }
-            synchronized (c.reg) {
-                if (c.generation == c.reg.generation && (c.reg.recoverableThrough == null || slot.isAfter(c.reg.recoverableThrough))) {
-                    c.reg.recoverableThrough = slot;
-                }
-            }
+            JobTable.refused(c);
             return Outcome.REFUSED;
         } else {
             Decision.Uncertain u = (Decision.Uncertain) decision;
@@ -655,7 +517,7 @@ public final class Engine {
                     "previous run still in progress (concurrencyPolicy Forbid)"));
             return Outcome.HANDLED;
         }
-        if (spec.oneTime() && !claimOneTime(spec, slot)) {
+        if (spec.oneTime() && !jobs.claimOneTime(spec, slot)) {
             unhold(run); // registered again while this very slot was being fired
             publish(alreadyFired(spec));
             return Outcome.HANDLED;
@@ -665,23 +527,6 @@ public final class Engine {
         }
         launch(run, now);
         return Outcome.HANDLED;
-    }
-
-    /** Records that the one-time job's {@code runAt} fires now; false if it already did. Atomic per job. */
-    private boolean claimOneTime(JobSpec spec, Instant slot) {
-        boolean[] first = {false};
-        oneTimeFired.compute(spec.id(), (id, fired) -> {
-            first[0] = !slot.equals(fired);
-            return slot;
-        });
-        return first[0];
-    }
-
-    /** A one-time run that will not start after all: its {@code runAt} may fire later (a successor, a new registration). */
-    private void unclaimOneTime(Run run) {
-        if (run.spec.oneTime()) {
-            oneTimeFired.remove(run.spec.id(), run.slot);
-        }
     }
 
     private static SkippedExecution alreadyFired(JobSpec spec) {
@@ -752,7 +597,7 @@ public final class Engine {
             }
             if (!run.permit) {
                 unhold(run);
-                unclaimOneTime(run);
+                jobs.unclaimOneTime(run.spec, run.slot);
                 publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.LIMIT, settings.maxConcurrentRuns()
                         + " runs already in progress on this replica (limit mode Skip)"));
                 return;
@@ -832,7 +677,7 @@ public final class Engine {
             }
         }
         publish(new SkippedExecution(run.spec.id(), run.slot, reason, detail));
-        unclaimOneTime(run);
+        jobs.unclaimOneTime(run.spec, run.slot);
         unhold(run);
     }
 
@@ -994,7 +839,7 @@ public final class Engine {
                 if (retry) {
                     Duration nominal = run.spec.retry().delayBefore(run.attempt + 1);
                     long ms = (long) (nominal.toMillis() * (1.0 - 0.2 * jitter.getAsDouble()));
-                    timers.add(new Timer(now.plusMillis(ms), sequence.incrementAndGet(), run.reg, -1, null, run));
+                    retries.add(new RetryTimer(now.plusMillis(ms), sequence.incrementAndGet(), run));
                     loop.wake();
                 }
                 drained.signalAll();
@@ -1085,13 +930,7 @@ public final class Engine {
                 }
                 drained.awaitNanos(left);
             }
-            for (Registration reg : jobs.values()) {
-                synchronized (reg) {
-                    if (reg.runs != null) {
-                        leftover.addAll(reg.runs);
-                    }
-                }
-            }
+            leftover.addAll(jobs.runs());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -1122,114 +961,11 @@ public final class Engine {
         return loopFailures.get();
     }
 
-    /** Two specs that produce the same slots: an edit between them keeps the pending slot. */
-    private static boolean sameSlots(JobSpec a, JobSpec b) {
-        if (a.oneTime() || b.oneTime()) {
-            return a.runAt().equals(b.runAt()); // one instant: its time zone or spelling changes nothing
-        }
-        return a.scheduleText().equals(b.scheduleText()) && a.cronType() == b.cronType()
-                && a.timeZone().equals(b.timeZone()) && a.dstPolicy() == b.dstPolicy() && a.runAt().equals(b.runAt())
-                && a.schedule().equals(b.schedule());
-    }
-
     // ---------------------------------------------------------------- state
 
     /** What the engine knows about one job, for the API. */
     public record JobStatus(JobSpec spec, Optional<Occurrence> next, int running) {
     }
 
-    private static final class Registration {
-        JobSpec spec;
-        long generation;
-        Occurrence next;
-        /** How far this engine has passed: the last slot it took from the timer, or when the job was (re)scheduled. */
-        Instant cursor;
-        /**
-         * How far a recovery may plan this job's slots again: when it was (re)scheduled, or the latest slot the gate
-         * refused for want of a lease. Never a slot offered under the term now leading, even one offered before that
-         * term's recovery was applied (the takeover and its recovery are two steps, on two threads), so that no slot
-         * reaches the fire path twice in one term. Guarded by the registration's monitor.
-         */
-        Instant recoverableThrough;
-        boolean removed;
-        /** Attempts in progress; allocated on first use to keep idle jobs small. */
-        Set<Run> runs;
-    }
 
-    private record Timer(Instant time, long seq, Registration reg, long generation, Occurrence slot, Run retry)
-            implements Comparable<Timer> {
-        @Override
-        public int compareTo(Timer o) {
-            int c = time.compareTo(o.time);
-            return c != 0 ? c : Long.compare(seq, o.seq);
-        }
-    }
-
-    /** A due slot on its way through the fire path; it may wait for a claim. */
-    private static final class Candidate {
-        final Registration reg;
-        final JobSpec spec;
-        final long generation;
-        final Instant slot;
-        /** Set when planning already decided not to fire it (catch-up, deadline). */
-        final SkipReason skipReason;
-        final String skipDetail;
-        /** It has waited for a claim at least once: its starting deadline is checked again. */
-        boolean waited;
-
-        Candidate(Registration reg, JobSpec spec, long generation, Instant slot, boolean waited) {
-            this(reg, spec, generation, slot, null, null);
-            this.waited = waited;
-        }
-
-        Candidate(Registration reg, JobSpec spec, long generation, Instant slot, SkipReason reason, String detail) {
-            this.reg = reg;
-            this.spec = spec;
-            this.generation = generation;
-            this.slot = slot;
-            this.skipReason = reason;
-            this.skipDetail = detail;
-        }
-    }
-
-    /** One attempt of one slot. */
-    private static final class Run {
-        final Registration reg;
-        final JobSpec spec;
-        final Instant slot;
-        final int attempt;
-        final long term;
-        /** When this attempt was due: the slot, or the retry time. Lateness and the deadline count from here. */
-        final Instant due;
-        /** When the engine decided to start it; the timeout counts from here. */
-        final Instant admitted;
-        final AtomicBoolean finished = new AtomicBoolean();
-        Instant deadline;
-        long seq;
-        /** Holds one of the replica's concurrency permits (only with a limit). */
-        boolean permit;
-        /** When it was queued for the concurrency limit; null if it never waited. */
-        Instant queuedAt;
-        /** Started (or about to be): in progress, with a deadline. */
-        volatile boolean active;
-        volatile Instant started;
-        volatile CompletableFuture<RunResult> future;
-        volatile Thread thread;
-
-        Run(Registration reg, JobSpec spec, Instant slot, int attempt, long term, Instant now) {
-            this.reg = reg;
-            this.spec = spec;
-            this.slot = slot;
-            this.attempt = attempt;
-            this.term = term;
-            this.admitted = now;
-            this.due = attempt == 1 && slot.isBefore(now) ? slot : now;
-            this.deadline = now;
-        }
-
-        Instant startedOr(Instant fallback) {
-            Instant s = started;
-            return s != null ? s : fallback;
-        }
-    }
 }
