@@ -92,12 +92,11 @@ public final class Engine {
     /** Attempts admitted whose action has not been started yet; progress is reported when none are left. */
     private final AtomicInteger starting = new AtomicInteger();
     /** The concurrency limit: permits in use and the runs waiting for one, in slot order. */
-    private final Object limitLock = new Object();
-    private int permitsInUse;
-    private final PriorityQueue<Run> queued = new PriorityQueue<>(Comparator.comparing((Run r) -> r.slot).thenComparingLong(r -> r.seq));
+    private final Limiter limiter;
+    private final Object floorLock = new Object();
     /**
      * The earliest slot of term {@link #openFloorTerm} that was counted as handled, then queued and never started:
-     * progress of that term stops before it (under limitLock).
+     * progress of that term stops before it (under floorLock).
      */
     private Instant openFloor;
     private long openFloorTerm = Long.MIN_VALUE;
@@ -126,6 +125,7 @@ public final class Engine {
         this.settings = Objects.requireNonNull(settings);
         this.jitter = Objects.requireNonNull(jitter);
         this.jobs = new JobTable(new SlotPlanner(settings), loopFailures);
+        this.limiter = new Limiter(settings);
         this.heartbeat = clock.now();
         this.loop = new TimerLoop(clock, this::tick, () -> stopping, loopFailures);
     }
@@ -178,9 +178,7 @@ public final class Engine {
     /** Attempts in progress on this replica. */
     /** Fires waiting for the replica's concurrency limit. */
     public int queuedCount() {
-        synchronized (limitLock) {
-            return queued.size();
-        }
+        return limiter.queuedCount();
     }
 
     public int runningCount() {
@@ -333,7 +331,7 @@ public final class Engine {
             return;
         }
         Instant floor;
-        synchronized (limitLock) {
+        synchronized (floorLock) {
             floor = openFloorTerm >= latestTerm ? openFloor : null;
         }
         if (floor != null && !through.isBefore(floor)) {
@@ -584,24 +582,16 @@ public final class Engine {
      * of them eventually runs) or skips it ({@code Skip}). The timeout counts from the start, not from the queue.
      */
     private void launch(Run run, Instant now) {
-        if (settings.maxConcurrentRuns() > 0) {
-            synchronized (limitLock) {
-                if (permitsInUse < settings.maxConcurrentRuns()) {
-                    permitsInUse++;
-                    run.permit = true;
-                } else if (settings.limitMode() == EngineSettings.LimitMode.Wait) {
-                    run.queuedAt = now;
-                    queued.add(run);
-                    return;
-                }
-            }
-            if (!run.permit) {
-                unhold(run);
-                jobs.unclaimOneTime(run.spec, run.slot);
-                publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.LIMIT, settings.maxConcurrentRuns()
-                        + " runs already in progress on this replica (limit mode Skip)"));
-                return;
-            }
+        Limiter.Answer answer = limiter.acquire(run, now);
+        if (answer == Limiter.Answer.QUEUED) {
+            return;
+        }
+        if (answer == Limiter.Answer.REFUSED) {
+            unhold(run);
+            jobs.unclaimOneTime(run.spec, run.slot);
+            publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.LIMIT, settings.maxConcurrentRuns()
+                    + " runs already in progress on this replica (limit mode Skip)"));
+            return;
         }
         activate(run, now);
         dispatch(run);
@@ -618,14 +608,9 @@ public final class Engine {
     /** A run ended and gives its permit to the earliest queued run that may still start, or back. */
     private void passPermit() {
         while (true) {
-            Run next;
-            synchronized (limitLock) {
-                next = queued.poll();
-                if (next == null) {
-                    permitsInUse--;
-                    return;
-                }
-                next.permit = true;
+            Run next = limiter.release();
+            if (next == null) {
+                return;
             }
             Instant now = clock.now();
             String refusal = stillStartable(next, now);
@@ -667,7 +652,7 @@ public final class Engine {
      */
     private void abandon(Run run, SkipReason reason, String detail, boolean open) {
         if (open) {
-            synchronized (limitLock) {
+            synchronized (floorLock) {
                 if (openFloor == null || run.term > openFloorTerm) {
                     openFloor = run.slot;
                     openFloorTerm = run.term;
@@ -820,9 +805,7 @@ public final class Engine {
         }
         if (!run.active) {
             // Still queued for the concurrency limit (a Replace, or a shutdown): it never started.
-            synchronized (limitLock) {
-                queued.remove(run);
-            }
+            limiter.remove(run);
             started();
             return false;
         }
@@ -896,12 +879,7 @@ public final class Engine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        List<Run> waiting;
-        synchronized (limitLock) {
-            waiting = new ArrayList<>(queued);
-            queued.clear();
-        }
-        for (Run r : waiting) {
+        for (Run r : limiter.drain()) {
             abandon(r, SkipReason.SHUTTING_DOWN, "shutting down while queued for the concurrency limit", true);
         }
         while (starting.get() > 0 && System.nanoTime() < deadline) {
