@@ -71,7 +71,8 @@ public final class Engine {
     private final String replica;
     private final EngineSettings settings;
     private final DoubleSupplier jitter;
-    private final List<ExecutionListener> listeners = new CopyOnWriteArrayList<>();
+    private final Listeners listeners = new Listeners();
+    private final Progress progress;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition drained = lock.newCondition();
@@ -82,28 +83,14 @@ public final class Engine {
     private final ConcurrentSkipListSet<Run> deadlines = new ConcurrentSkipListSet<>(
             Comparator.comparing((Run r) -> r.deadline).thenComparingLong(r -> r.seq));
     private final AtomicLong sequence = new AtomicLong();
-    private final AtomicLong listenerFailures = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
     /** Slots waiting for a claim, in the order they came due. */
     private List<Candidate> pending = new ArrayList<>();
     /** The latest slot a claim was requested for and not yet resolved; null when none is outstanding. */
     private Instant claimRequested;
     private Takeover recovery;
-    /** Attempts admitted whose action has not been started yet; progress is reported when none are left. */
-    private final AtomicInteger starting = new AtomicInteger();
     /** The concurrency limit: permits in use and the runs waiting for one, in slot order. */
     private final Limiter limiter;
-    private final Object floorLock = new Object();
-    /**
-     * The earliest slot of term {@link #openFloorTerm} that was counted as handled, then queued and never started:
-     * progress of that term stops before it (under floorLock).
-     */
-    private Instant openFloor;
-    private long openFloorTerm = Long.MIN_VALUE;
-    /** The highest term the gate has let a slot fire in. */
-    private volatile long latestTerm = Long.MIN_VALUE;
-    private volatile Instant handledThrough;
-    private Instant reportedThrough;
     /**
      * Held by the thread running a pass of {@link #tick()}: a graceful stop waits for the pass in progress, so that
      * every slot the pass was authorised to fire has started and is in the final progress report.
@@ -126,6 +113,7 @@ public final class Engine {
         this.jitter = Objects.requireNonNull(jitter);
         this.jobs = new JobTable(new SlotPlanner(settings), loopFailures);
         this.limiter = new Limiter(settings);
+        this.progress = new Progress(gate);
         this.heartbeat = clock.now();
         this.loop = new TimerLoop(clock, this::tick, () -> stopping, loopFailures);
     }
@@ -187,7 +175,7 @@ public final class Engine {
 
     /** Attempts admitted whose work has not yet left this process (see {@code Fire.HandOff}): not yet progress. */
     public int startingCount() {
-        return starting.get();
+        return progress.starting();
     }
 
     // ---------------------------------------------------------------- time
@@ -305,8 +293,7 @@ public final class Engine {
                 lock.unlock();
             }
             if (handled != null) {
-                handledThrough = handled;
-                reportProgress();
+                Engine.this.progress.handled(handled);
             }
             if (claim != null) {
                 gate.requestClaim(claim, Engine.this::claimResolved);
@@ -322,28 +309,6 @@ public final class Engine {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Tells the gate how far every claimed slot has been started, once no admitted attempt is still starting. */
-    private void reportProgress() {
-        Instant through = handledThrough;
-        if (through == null || starting.get() > 0) {
-            return;
-        }
-        Instant floor;
-        synchronized (floorLock) {
-            floor = openFloorTerm >= latestTerm ? openFloor : null;
-        }
-        if (floor != null && !through.isBefore(floor)) {
-            through = floor.minusNanos(1); // a slot that was queued and then not started is still open
-        }
-        synchronized (starting) {
-            if (reportedThrough != null && !through.isAfter(reportedThrough)) {
-                return;
-            }
-            reportedThrough = through;
-        }
-        gate.dispatched(through);
     }
 
     /**
@@ -473,7 +438,7 @@ public final class Engine {
         long term;
         if (decision instanceof Decision.Fire f) {
             term = f.term();
-            latestTerm = Math.max(latestTerm, term);
+            progress.fired(term);
         } else if (decision instanceof Decision.Pending) {
             c.waited = true;
             return Outcome.WAITS;
@@ -563,7 +528,7 @@ public final class Engine {
             run.reg.runs = new HashSet<>(2);
         }
         run.reg.runs.add(run);
-        starting.incrementAndGet();
+        progress.admitted();
         run.seq = sequence.incrementAndGet();
     }
 
@@ -652,14 +617,7 @@ public final class Engine {
      */
     private void abandon(Run run, SkipReason reason, String detail, boolean open) {
         if (open) {
-            synchronized (floorLock) {
-                if (openFloor == null || run.term > openFloorTerm) {
-                    openFloor = run.slot;
-                    openFloorTerm = run.term;
-                } else if (run.term == openFloorTerm && run.slot.isBefore(openFloor)) {
-                    openFloor = run.slot;
-                }
-            }
+            progress.open(run.term, run.slot);
         }
         publish(new SkippedExecution(run.spec.id(), run.slot, reason, detail));
         jobs.unclaimOneTime(run.spec, run.slot);
@@ -676,9 +634,7 @@ public final class Engine {
     }
 
     private void started() {
-        if (starting.decrementAndGet() == 0) {
-            reportProgress();
-        }
+        progress.started();
     }
 
     /**
@@ -834,15 +790,7 @@ public final class Engine {
     }
 
     private void publish(ExecutionEvent event) {
-        for (ExecutionListener l : listeners) {
-            try {
-                l.on(event);
-            } catch (Throwable t) {
-                listenerFailures.incrementAndGet();
-                LOG.errorf(t, "%s slot %s: listener %s failed on %s", event.job(), event.slot(),
-                        l.getClass().getSimpleName(), event.getClass().getSimpleName());
-            }
-        }
+        listeners.publish(event);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -882,11 +830,11 @@ public final class Engine {
         for (Run r : limiter.drain()) {
             abandon(r, SkipReason.SHUTTING_DOWN, "shutting down while queued for the concurrency limit", true);
         }
-        while (starting.get() > 0 && System.nanoTime() < deadline) {
+        while (progress.starting() > 0 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
             Thread.yield();
         }
-        reportProgress();
+        progress.report();
     }
 
     /**
@@ -932,7 +880,7 @@ public final class Engine {
     }
 
     public long listenerFailures() {
-        return listenerFailures.get();
+        return listeners.failures();
     }
 
     public long loopFailures() {
