@@ -66,23 +66,12 @@ public final class Engine {
 
     private final Clock clock;
     private final LeaderGate gate;
-    private final ActionRunner runner;
-    private final Executor dispatch;
-    private final String replica;
-    private final EngineSettings settings;
-    private final DoubleSupplier jitter;
     private final Listeners listeners = new Listeners();
     private final Progress progress;
+    private final Supervisor supervisor;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition drained = lock.newCondition();
     private final JobTable jobs;
-    /** Retries waiting for their time, earliest first. */
-    private final PriorityQueue<RetryTimer> retries = new PriorityQueue<>();
-    /** Attempts in progress by timeout; a finished attempt leaves at once, so this holds only what is running. */
-    private final ConcurrentSkipListSet<Run> deadlines = new ConcurrentSkipListSet<>(
-            Comparator.comparing((Run r) -> r.deadline).thenComparingLong(r -> r.seq));
-    private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong loopFailures = new AtomicLong();
     /** Slots waiting for a claim, in the order they came due. */
     private List<Candidate> pending = new ArrayList<>();
@@ -96,9 +85,6 @@ public final class Engine {
      * every slot the pass was authorised to fire has started and is in the final progress report.
      */
     private final ReentrantLock passing = new ReentrantLock();
-    /** Attempts in progress. Admission and release do not take the engine lock: workers never wait for the timer. */
-    private final AtomicInteger running = new AtomicInteger();
-    private volatile boolean stopping;
     private volatile Instant heartbeat;
     private final TimerLoop loop;
 
@@ -106,16 +92,18 @@ public final class Engine {
             EngineSettings settings, DoubleSupplier jitter) {
         this.clock = Objects.requireNonNull(clock);
         this.gate = Objects.requireNonNull(gate);
-        this.runner = Objects.requireNonNull(runner);
-        this.dispatch = Objects.requireNonNull(dispatch);
-        this.replica = Objects.requireNonNull(replica);
-        this.settings = Objects.requireNonNull(settings);
-        this.jitter = Objects.requireNonNull(jitter);
+        Objects.requireNonNull(runner);
+        Objects.requireNonNull(dispatch);
+        Objects.requireNonNull(replica);
+        Objects.requireNonNull(settings);
+        Objects.requireNonNull(jitter);
         this.jobs = new JobTable(new SlotPlanner(settings), loopFailures);
         this.limiter = new Limiter(settings);
         this.progress = new Progress(gate);
+        this.supervisor = new Supervisor(clock, gate, runner, dispatch, replica, settings, jitter, jobs, limiter, progress,
+                listeners, this::wakeTimer);
         this.heartbeat = clock.now();
-        this.loop = new TimerLoop(clock, this::tick, () -> stopping, loopFailures);
+        this.loop = new TimerLoop(clock, this::tick, supervisor::stopping, loopFailures);
     }
 
     public void addListener(ExecutionListener listener) {
@@ -163,14 +151,14 @@ public final class Engine {
         return jobs.size();
     }
 
-    /** Attempts in progress on this replica. */
     /** Fires waiting for the replica's concurrency limit. */
     public int queuedCount() {
         return limiter.queuedCount();
     }
 
+    /** Attempts in progress on this replica. */
     public int runningCount() {
-        return running.get();
+        return supervisor.runningCount();
     }
 
     /** Attempts admitted whose work has not yet left this process (see {@code Fire.HandOff}): not yet progress. */
@@ -198,7 +186,6 @@ public final class Engine {
         heartbeat = now;
         List<Candidate> older = new ArrayList<>();
         List<SkippedExecution> missed = new ArrayList<>();
-        List<Run> expired = new ArrayList<>();
         lock.lock();
         try {
             if (recovery != null && recovery.claimedUntil() != null) {
@@ -208,19 +195,11 @@ public final class Engine {
             recovery = null;
             older.addAll(pending);
             pending = new ArrayList<>();
-            for (Run first = firstDeadline(); first != null && !first.deadline.isAfter(now); first = firstDeadline()) {
-                Run r = deadlines.pollFirst();
-                if (r != null && !r.finished.get()) {
-                    expired.add(r);
-                }
-            }
         } finally {
             lock.unlock();
         }
         missed.forEach(this::publish);
-        for (Run r : expired) {
-            timeOut(r, now);
-        }
+        supervisor.expire(now);
         Pass pass = new Pass(now);
         older.sort(Comparator.comparing((Candidate c) -> c.slot));
         older.forEach(pass::offer);
@@ -230,9 +209,7 @@ public final class Engine {
             due.forEach(pass::offer);
         }
         pass.finish();
-        for (Run r : dueRetries(now)) {
-            retry(r, now);
-        }
+        supervisor.dueRetries(now);
         return nextWake(now);
     }
 
@@ -311,50 +288,18 @@ public final class Engine {
         }
     }
 
-    /**
-     * The attempt whose timeout comes first, or null. Attempts leave {@link #deadlines} from other threads (as they
-     * finish), so it may empty between a check and a read: never {@code isEmpty()} then {@code first()}.
-     */
-    private Run firstDeadline() {
-        try {
-            return deadlines.first();
-        } catch (java.util.NoSuchElementException empty) {
-            return null;
-        }
-    }
-
     private Instant nextWake(Instant now) {
         Instant next = now.plus(MAX_WAIT);
-        Instant timer = jobs.nextTime();
-        if (timer != null && timer.isBefore(next)) {
-            next = timer;
-        }
-        lock.lock();
-        try {
-            if (!retries.isEmpty() && retries.peek().time().isBefore(next)) {
-                next = retries.peek().time();
+        for (Instant t : new Instant[] {jobs.nextTime(), supervisor.nextTime()}) {
+            if (t != null && t.isBefore(next)) {
+                next = t;
             }
-        } finally {
-            lock.unlock();
-        }
-        Run first = firstDeadline();
-        if (first != null && first.deadline.isBefore(next)) {
-            next = first.deadline;
         }
         return next;
     }
 
-    private List<Run> dueRetries(Instant now) {
-        List<Run> due = new ArrayList<>();
-        lock.lock();
-        try {
-            while (!retries.isEmpty() && !retries.peek().time().isAfter(now)) {
-                due.add(retries.poll().run());
-            }
-        } finally {
-            lock.unlock();
-        }
-        return due;
+    private void wakeTimer() {
+        loop.wake();
     }
 
     /**
@@ -381,14 +326,6 @@ public final class Engine {
     public record Takeover(Instant dispatchedThrough, Instant claimedUntil) {
     }
 
-    private record RetryTimer(Instant time, long seq, Run run) implements Comparable<RetryTimer> {
-        @Override
-        public int compareTo(RetryTimer o) {
-            int c = time.compareTo(o.time);
-            return c != 0 ? c : Long.compare(seq, o.seq);
-        }
-    }
-
     // ---------------------------------------------------------------- the fire path
 
     /** What became of a slot on the fire path. */
@@ -411,7 +348,7 @@ public final class Engine {
         JobSpec spec = c.spec;
         Instant slot = c.slot;
         if (jobs.oneTimeFired(spec, slot)) {
-            publish(alreadyFired(spec));
+            publish(Supervisor.alreadyFired(spec));
             return Outcome.HANDLED;
         }
         if (c.skipReason != null) {
@@ -428,7 +365,7 @@ public final class Engine {
                     + Duration.between(slot, now).toMillis() + " ms late, past startingDeadlineSeconds " + spec.startingDeadline().get().toSeconds()));
             return Outcome.HANDLED;
         }
-        if (stopping) {
+        if (supervisor.stopping()) {
             // Checked before the gate, never after it: a slot the gate let fire is started, so that the progress
             // reported when the pass ends covers it (see stopTakingSlots).
             publish(new SkippedExecution(spec.id(), slot, SkipReason.SHUTTING_DOWN, "replica is shutting down"));
@@ -460,333 +397,8 @@ public final class Engine {
             }
             term = u.term();
         }
-        Registration reg = c.reg;
-        List<Run> replaced = List.of();
-        Run run = new Run(reg, spec, slot, 1, term, now);
-        synchronized (reg) {
-            if (reg.runs != null && !reg.runs.isEmpty()) {
-                if (spec.concurrencyPolicy() == ConcurrencyPolicy.Forbid) {
-                    replaced = null;
-                } else if (spec.concurrencyPolicy() == ConcurrencyPolicy.Replace) {
-                    replaced = new ArrayList<>(reg.runs);
-                }
-            }
-            if (replaced != null) {
-                hold(run);
-            }
-        }
-        if (replaced == null) {
-            publish(new SkippedExecution(spec.id(), slot, SkipReason.CONCURRENCY,
-                    "previous run still in progress (concurrencyPolicy Forbid)"));
-            return Outcome.HANDLED;
-        }
-        if (spec.oneTime() && !jobs.claimOneTime(spec, slot)) {
-            unhold(run); // registered again while this very slot was being fired
-            publish(alreadyFired(spec));
-            return Outcome.HANDLED;
-        }
-        for (Run old : replaced) {
-            finish(old, null, "cancelled: replaced by slot " + slot + " (concurrencyPolicy Replace)", false, now);
-        }
-        launch(run, now);
+        supervisor.admit(c, term, now);
         return Outcome.HANDLED;
-    }
-
-    private static SkippedExecution alreadyFired(JobSpec spec) {
-        Instant at = spec.runAt().orElseThrow();
-        return new SkippedExecution(spec.id(), at, SkipReason.ALREADY_FIRED, "runAt " + at
-                + " has already fired on this replica; a one-time job fires once, also when it is registered again");
-    }
-
-    private void retry(Run previous, Instant now) {
-        Decision decision = gate.authorise(previous.slot);
-        boolean sameTerm = decision instanceof Decision.Fire f && f.term() == previous.term
-                || decision instanceof Decision.Uncertain u && u.term() == previous.term;
-        if (!sameTerm) {
-            publish(new SkippedExecution(previous.spec.id(), previous.slot, SkipReason.NOT_LEADER,
-                    "retry " + (previous.attempt + 1) + " abandoned: lease term " + previous.term + " is no longer held"));
-            return;
-        }
-        Run run = new Run(previous.reg, previous.spec, previous.slot, previous.attempt + 1, previous.term, now);
-        if (stopping) {
-            publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.SHUTTING_DOWN,
-                    "retry " + run.attempt + " not started: replica is shutting down"));
-            return;
-        }
-        synchronized (run.reg) {
-            hold(run);
-        }
-        launch(run, now);
-    }
-
-    /**
-     * Holding the registration's monitor: the run belongs to its job from now on (Forbid sees it) and counts as
-     * not yet started for progress.
-     */
-    private void hold(Run run) {
-        if (run.reg.runs == null) {
-            run.reg.runs = new HashSet<>(2);
-        }
-        run.reg.runs.add(run);
-        progress.admitted();
-        run.seq = sequence.incrementAndGet();
-    }
-
-    /** Undoes {@link #hold} for a run that will not start. */
-    private void unhold(Run run) {
-        synchronized (run.reg) {
-            if (run.reg.runs != null) {
-                run.reg.runs.remove(run);
-            }
-        }
-        started();
-    }
-
-    /**
-     * Starts a held run, or, at the replica's concurrency limit, queues it ({@code Wait}: in slot order, every one
-     * of them eventually runs) or skips it ({@code Skip}). The timeout counts from the start, not from the queue.
-     */
-    private void launch(Run run, Instant now) {
-        Limiter.Answer answer = limiter.acquire(run, now);
-        if (answer == Limiter.Answer.QUEUED) {
-            return;
-        }
-        if (answer == Limiter.Answer.REFUSED) {
-            unhold(run);
-            jobs.unclaimOneTime(run.spec, run.slot);
-            publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.LIMIT, settings.maxConcurrentRuns()
-                    + " runs already in progress on this replica (limit mode Skip)"));
-            return;
-        }
-        activate(run, now);
-        dispatch(run);
-    }
-
-    /** The run is in progress from now on and gets its deadline. */
-    private void activate(Run run, Instant now) {
-        run.active = true;
-        running.incrementAndGet();
-        run.deadline = now.plus(run.spec.timeout());
-        deadlines.add(run);
-    }
-
-    /** A run ended and gives its permit to the earliest queued run that may still start, or back. */
-    private void passPermit() {
-        while (true) {
-            Run next = limiter.release();
-            if (next == null) {
-                return;
-            }
-            Instant now = clock.now();
-            String refusal = stillStartable(next, now);
-            if (refusal == null) {
-                activate(next, now);
-                dispatch(next);
-                return;
-            }
-            boolean shutting = refusal.startsWith("shutting");
-            boolean late = refusal.startsWith("waited");
-            // Shutting down or the term lost: not started, and nobody decided against it: it stays open. Past its
-            // deadline or its job deleted: deliberately not fired, so it is settled like any other skip.
-            abandon(next, shutting ? SkipReason.SHUTTING_DOWN : late ? SkipReason.DEADLINE_EXCEEDED : SkipReason.NOT_LEADER,
-                    refusal, shutting || !late && !next.reg.removed);
-        }
-    }
-
-    /** Why a queued run may no longer start, or null. */
-    private String stillStartable(Run run, Instant now) {
-        if (stopping) {
-            return "shutting down while queued for the concurrency limit";
-        }
-        if (run.reg.removed) {
-            return "not leader: the job was deleted while queued";
-        }
-        Optional<Duration> deadline = run.spec.startingDeadline();
-        if (deadline.isPresent() && Duration.between(run.slot, now).compareTo(deadline.get()) > 0) {
-            return "waited for the concurrency limit until " + Duration.between(run.slot, now).toMillis()
-                    + " ms late, past startingDeadlineSeconds " + deadline.get().toSeconds();
-        }
-        Decision d = gate.authorise(run.slot);
-        boolean sameTerm = d instanceof Decision.Fire f && f.term() == run.term || d instanceof Decision.Uncertain u && u.term() == run.term;
-        return sameTerm ? null : "not leader: lease term " + run.term + " is no longer held";
-    }
-
-    /**
-     * A queued run that will not start: reported, and if {@code open}, kept open for a successor: progress reports of
-     * its term stay below it (a later term's are not held back by it).
-     */
-    private void abandon(Run run, SkipReason reason, String detail, boolean open) {
-        if (open) {
-            progress.open(run.term, run.slot);
-        }
-        publish(new SkippedExecution(run.spec.id(), run.slot, reason, detail));
-        jobs.unclaimOneTime(run.spec, run.slot);
-        unhold(run);
-    }
-
-    private void dispatch(Run run) {
-        try {
-            dispatch.execute(() -> start(run));
-        } catch (RuntimeException e) {
-            started();
-            finish(run, null, "could not be dispatched: " + e, true, clock.now());
-        }
-    }
-
-    private void started() {
-        progress.started();
-    }
-
-    /**
-     * Starts the attempt; it counts as started for progress once it has left this process (its runner's hand-off,
-     * or its outcome, whichever comes first).
-     */
-    private void start(Run run) {
-        CompletableFuture<?> handOff = null;
-        try {
-            handOff = startAction(run);
-        } finally {
-            if (handOff == null) {
-                started();
-            } else {
-                handOff.whenComplete((v, e) -> started()); // at once if it is done already
-            }
-        }
-    }
-
-    /**
-     * Starts the action first and publishes afterwards: the start is what lateness measures. An action that
-     * completes at once (a no-op, a refused connection) has its outcome handled as a separate task behind the
-     * starts already queued, so a large batch starts before its first outcomes are bookkept.
-     */
-    private CompletableFuture<?> startAction(Run run) {
-        Instant started = clock.now();
-        run.started = started;
-        CompletableFuture<RunResult> future;
-        run.thread = Thread.currentThread();
-        Fire fire = new Fire(run.spec, run.slot, run.attempt, run.term, replica);
-        try {
-            future = runner.start(fire);
-            if (future == null) {
-                future = CompletableFuture.failedFuture(new IllegalStateException("action returned no result"));
-            }
-        } catch (Throwable t) {
-            future = CompletableFuture.failedFuture(t);
-        } finally {
-            run.thread = null;
-            Thread.interrupted(); // an interrupt aimed at this attempt must not leak into the next task
-        }
-        run.future = future;
-        publish(new FiredExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, started,
-                Duration.between(run.due, started), run.queuedAt == null ? Duration.ZERO : Duration.between(run.queuedAt, started)));
-        CompletableFuture<Void> pending = fire.handOff().pending();
-        CompletableFuture<?> handOff = pending == null ? null : CompletableFuture.anyOf(pending, future);
-        if (run.finished.get()) {
-            future.cancel(true);
-            return handOff;
-        }
-        boolean immediate = future.isDone();
-        future.whenComplete((result, error) -> {
-            Instant ended = clock.now();
-            Runnable outcome = () -> {
-                if (error != null) {
-                    Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                            ? error.getCause() : error;
-                    finish(run, null, "action threw " + cause, true, ended);
-                } else {
-                    finish(run, result, null, true, ended);
-                }
-            };
-            if (!immediate) {
-                outcome.run();
-                return;
-            }
-            try {
-                dispatch.execute(outcome);
-            } catch (RuntimeException rejected) {
-                outcome.run();
-            }
-        });
-        return handOff;
-    }
-
-    private void timeOut(Run run, Instant now) {
-        if (!run.finished.compareAndSet(false, true)) {
-            return;
-        }
-        cancel(run);
-        boolean willRetry = release(run, true, now);
-        publish(new TimedOutExecution(run.spec.id(), run.slot, run.attempt, run.term, replica,
-                Duration.between(run.startedOr(now), now), run.spec.timeout(), willRetry));
-    }
-
-    /** Ends an attempt exactly once: either its result, or an error text. */
-    private void finish(Run run, RunResult result, String error, boolean mayRetry, Instant now) {
-        if (!run.finished.compareAndSet(false, true)) {
-            return;
-        }
-        if (result == null) {
-            cancel(run);
-        }
-        boolean failed = !(result instanceof RunResult.Succeeded) && !(result instanceof RunResult.Skipped);
-        boolean willRetry = release(run, failed && mayRetry, now);
-        Duration duration = Duration.between(run.startedOr(now), now);
-        if (result instanceof RunResult.Skipped k) {
-            publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.CONCURRENCY, k.detail()));
-        } else if (result instanceof RunResult.Succeeded s) {
-            publish(new SucceededExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, duration, s.detail()));
-        } else {
-            String why = result != null ? result.detail() : error;
-            publish(new FailedExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, duration, why, willRetry));
-        }
-    }
-
-    private void cancel(Run run) {
-        CompletableFuture<RunResult> f = run.future;
-        if (f != null) {
-            f.cancel(true);
-        }
-        Thread t = run.thread;
-        if (t != null) {
-            t.interrupt();
-        }
-    }
-
-    /** Removes a finished attempt from the running set; schedules the next attempt when allowed. */
-    private boolean release(Run run, boolean retryable, Instant now) {
-        synchronized (run.reg) {
-            if (run.reg.runs != null) {
-                run.reg.runs.remove(run);
-            }
-        }
-        if (!run.active) {
-            // Still queued for the concurrency limit (a Replace, or a shutdown): it never started.
-            limiter.remove(run);
-            started();
-            return false;
-        }
-        deadlines.remove(run);
-        if (run.permit) {
-            run.permit = false;
-            passPermit();
-        }
-        boolean drainedNow = running.decrementAndGet() == 0 && stopping;
-        boolean retry = retryable && !stopping && !run.reg.removed && run.attempt < run.spec.retry().attempts();
-        if (retry || drainedNow) {
-            lock.lock();
-            try {
-                if (retry) {
-                    Duration nominal = run.spec.retry().delayBefore(run.attempt + 1);
-                    long ms = (long) (nominal.toMillis() * (1.0 - 0.2 * jitter.getAsDouble()));
-                    retries.add(new RetryTimer(now.plusMillis(ms), sequence.incrementAndGet(), run));
-                    loop.wake();
-                }
-                drained.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
-        return retry;
     }
 
     private void publish(ExecutionEvent event) {
@@ -810,13 +422,8 @@ public final class Engine {
      */
     public void stopTakingSlots(Duration max) {
         long deadline = System.nanoTime() + max.toNanos(); // a real-time wait, like shutdown's
-        lock.lock();
-        try {
-            stopping = true;
-            loop.wake();
-        } finally {
-            lock.unlock();
-        }
+        supervisor.stop();
+        loop.wake();
         try {
             // A pass that started before `stopping` was set finishes; any later pass checks it before the gate.
             if (passing.tryLock(max.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -827,9 +434,7 @@ public final class Engine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Run r : limiter.drain()) {
-            abandon(r, SkipReason.SHUTTING_DOWN, "shutting down while queued for the concurrency limit", true);
-        }
+        supervisor.abandonQueued();
         while (progress.starting() > 0 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
             Thread.yield();
@@ -844,27 +449,12 @@ public final class Engine {
     public int shutdown(Duration grace) {
         // The grace period is a real-time wait on a condition (awaitNanos), so it is bounded in real time too.
         long deadline = System.nanoTime() + grace.toNanos();
-        List<Run> leftover = new ArrayList<>();
-        lock.lock();
-        try {
-            stopping = true;
-            loop.wake();
-            while (running.get() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    break;
-                }
-                drained.awaitNanos(left);
-            }
-            leftover.addAll(jobs.runs());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-        Instant now = clock.now();
+        supervisor.stop();
+        loop.wake();
+        supervisor.awaitDrained(deadline);
+        List<Run> leftover = jobs.runs();
         for (Run r : leftover) {
-            finish(r, null, "cancelled: shutdown grace period of " + grace.toMillis() + " ms elapsed", false, now);
+            supervisor.cancel(r, "cancelled: shutdown grace period of " + grace.toMillis() + " ms elapsed");
         }
         loop.join(Duration.ofSeconds(2));
         return leftover.size();
