@@ -1,19 +1,7 @@
 package io.leasecron.engine;
 
-import io.leasecron.engine.ExecutionEvent.FailedExecution;
-import io.leasecron.engine.ExecutionEvent.FiredExecution;
 import io.leasecron.engine.ExecutionEvent.SkippedExecution;
-import io.leasecron.engine.ExecutionEvent.SucceededExecution;
-import io.leasecron.engine.ExecutionEvent.TimedOutExecution;
-import io.leasecron.engine.ExecutionEvent.UncertainExecution;
-import io.leasecron.engine.LeaderGate.Decision;
 import io.leasecron.execution.ActionRunner;
-import io.leasecron.execution.Fire;
-import io.leasecron.engine.SlotPlanner.Planned;
-import io.leasecron.execution.RunResult;
-import io.leasecron.job.CatchUp;
-import io.leasecron.job.ConcurrencyPolicy;
-import io.leasecron.job.Delivery;
 import io.leasecron.job.JobId;
 import io.leasecron.job.JobSpec;
 import io.leasecron.schedule.Occurrence;
@@ -21,38 +9,34 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * The scheduler engine, identical on every replica. It keeps one timer entry per job (the job's next slot) in a
- * priority queue and is woken exactly when the earliest one is due: there is no periodic scan of all jobs. Each
- * due slot goes through {@link #fire}: gate, concurrency, run, publish.
+ * The scheduler engine, identical on every replica, assembled from parts that each do one thing:
+ * <ul>
+ * <li>{@link JobTable}: the registered jobs, their generations and one timer per job (its next slot);</li>
+ * <li>{@link SlotPlanner}: pure catch-up and recovery planning;</li>
+ * <li>{@link Admission}: the checks before the gate, the {@link LeaderGate} and the slots waiting for a claim;</li>
+ * <li>{@link Progress}: how far every slot has been started or settled, reported to the gate;</li>
+ * <li>{@link Supervisor}: concurrency policy, hand-off, timeouts and retries, with the {@link Limiter};</li>
+ * <li>{@link TimerLoop}: the thread that calls {@link #tick()} when the earliest timer is due.</li>
+ * </ul>
  *
  * <p>Guarantees: slots are computed from the schedule and the previous slot, never from the time the engine
  * happened to wake, so every replica computes the same slots. A throwing or hanging action cannot reach the
  * engine: actions run on the dispatch executor, their failures are outcomes, and the job's timeout cancels them.
  * The engine never reads the system time; it asks its {@link Clock}. {@link #tick()} is the whole time-driven
  * behaviour, so tests move a fake clock and call it; {@link #start()} runs the same method on a timer thread.
+ * Only the blocking wrappers {@link #stopTakingSlots(Duration)} and {@link #shutdown} wait in real time.
  *
  * <p>Leadership: every due slot is put to the {@link LeaderGate}. Slots the current term has not claimed yet wait
  * (in slot order) while the gate claims the whole batch with one request; progress is reported back with
@@ -65,45 +49,36 @@ public final class Engine {
     static final Duration MAX_WAIT = TimerLoop.MAX_WAIT;
 
     private final Clock clock;
-    private final LeaderGate gate;
+    private final AtomicLong loopFailures = new AtomicLong();
     private final Listeners listeners = new Listeners();
+    private final JobTable jobs;
+    private final Limiter limiter;
     private final Progress progress;
     private final Supervisor supervisor;
-
-    private final ReentrantLock lock = new ReentrantLock();
-    private final JobTable jobs;
-    private final AtomicLong loopFailures = new AtomicLong();
-    /** Slots waiting for a claim, in the order they came due. */
-    private List<Candidate> pending = new ArrayList<>();
-    /** The latest slot a claim was requested for and not yet resolved; null when none is outstanding. */
-    private Instant claimRequested;
-    private Takeover recovery;
-    /** The concurrency limit: permits in use and the runs waiting for one, in slot order. */
-    private final Limiter limiter;
+    private final Admission admission;
+    private final TimerLoop loop;
+    /** A takeover whose recovery the next pass applies; null when none waits. */
+    private final AtomicReference<Takeover> recovery = new AtomicReference<>();
     /**
      * Held by the thread running a pass of {@link #tick()}: a graceful stop waits for the pass in progress, so that
      * every slot the pass was authorised to fire has started and is in the final progress report.
      */
     private final ReentrantLock passing = new ReentrantLock();
     private volatile Instant heartbeat;
-    private final TimerLoop loop;
 
     public Engine(Clock clock, LeaderGate gate, ActionRunner runner, Executor dispatch, String replica,
             EngineSettings settings, DoubleSupplier jitter) {
         this.clock = Objects.requireNonNull(clock);
-        this.gate = Objects.requireNonNull(gate);
-        Objects.requireNonNull(runner);
-        Objects.requireNonNull(dispatch);
-        Objects.requireNonNull(replica);
-        Objects.requireNonNull(settings);
-        Objects.requireNonNull(jitter);
-        this.jobs = new JobTable(new SlotPlanner(settings), loopFailures);
+        Objects.requireNonNull(gate);
+        this.jobs = new JobTable(new SlotPlanner(Objects.requireNonNull(settings)), loopFailures);
         this.limiter = new Limiter(settings);
         this.progress = new Progress(gate);
-        this.supervisor = new Supervisor(clock, gate, runner, dispatch, replica, settings, jitter, jobs, limiter, progress,
-                listeners, this::wakeTimer);
-        this.heartbeat = clock.now();
+        this.supervisor = new Supervisor(clock, gate, Objects.requireNonNull(runner), Objects.requireNonNull(dispatch),
+                Objects.requireNonNull(replica), settings, Objects.requireNonNull(jitter), jobs, limiter, progress, listeners,
+                this::wake);
+        this.admission = new Admission(gate, jobs, supervisor, progress, listeners, loopFailures, this::wake);
         this.loop = new TimerLoop(clock, this::tick, supervisor::stopping, loopFailures);
+        this.heartbeat = clock.now();
     }
 
     public void addListener(ExecutionListener listener) {
@@ -123,12 +98,7 @@ public final class Engine {
             return;
         }
         if (!due.isEmpty()) {
-            lock.lock();
-            try {
-                pending.addAll(due);
-            } finally {
-                lock.unlock();
-            }
+            admission.addPending(due);
         }
         loop.wake();
     }
@@ -186,21 +156,15 @@ public final class Engine {
         heartbeat = now;
         List<Candidate> older = new ArrayList<>();
         List<SkippedExecution> missed = new ArrayList<>();
-        lock.lock();
-        try {
-            if (recovery != null && recovery.claimedUntil() != null) {
-                Instant dispatched = recovery.dispatchedThrough() == null ? recovery.claimedUntil() : recovery.dispatchedThrough();
-                older.addAll(jobs.recover(dispatched, recovery.claimedUntil(), now, missed));
-            }
-            recovery = null;
-            older.addAll(pending);
-            pending = new ArrayList<>();
-        } finally {
-            lock.unlock();
+        Takeover takeover = recovery.getAndSet(null);
+        if (takeover != null && takeover.claimedUntil() != null) {
+            Instant dispatched = takeover.dispatchedThrough() == null ? takeover.claimedUntil() : takeover.dispatchedThrough();
+            older.addAll(jobs.recover(dispatched, takeover.claimedUntil(), now, missed));
         }
-        missed.forEach(this::publish);
+        older.addAll(admission.takePending());
+        missed.forEach(listeners::publish);
         supervisor.expire(now);
-        Pass pass = new Pass(now);
+        Admission.Pass pass = admission.pass(now);
         older.sort(Comparator.comparing((Candidate c) -> c.slot));
         older.forEach(pass::offer);
         // Due timers one job at a time, each slot put through the fire path as soon as the job's next slot is
@@ -210,85 +174,6 @@ public final class Engine {
         }
         pass.finish();
         supervisor.dueRetries(now);
-        return nextWake(now);
-    }
-
-    /**
-     * One pass of candidates through the fire path, in slot order. Once a candidate waits for its claim, every
-     * later one waits behind it; {@link #finish} requests one claim for all of them and reports progress.
-     */
-    private final class Pass {
-        private final Instant now;
-        private final List<Candidate> waiting = new ArrayList<>();
-        private Instant handled;
-        private boolean progress = true;
-
-        Pass(Instant now) {
-            this.now = now;
-        }
-
-        void offer(Candidate c) {
-            try {
-                if (c.isVoid()) {
-                    return; // deleted, or rescheduled by an edit: its old slots are void
-                }
-                Outcome o = waiting.isEmpty() ? fire(c, now) : Outcome.WAITS;
-                if (o == Outcome.WAITS) {
-                    waiting.add(c);
-                } else if (o == Outcome.ABANDONED || o == Outcome.REFUSED) {
-                    progress = false; // not started, and not decided against: a successor must still see it as open
-                } else if (progress) {
-                    handled = c.slot;
-                }
-            } catch (RuntimeException e) {
-                loopFailures.incrementAndGet();
-                progress = false;
-                LOG.errorf(e, "%s slot %s: fire failed inside the engine", c.spec.id(), c.slot);
-            }
-        }
-
-        void finish() {
-            if (handled != null && !waiting.isEmpty() && !handled.isBefore(waiting.get(0).slot)) {
-                handled = waiting.get(0).slot.minusNanos(1); // slots at the instant of a waiting one are not all handled
-            }
-            Instant claim = null;
-            lock.lock();
-            try {
-                if (!waiting.isEmpty()) {
-                    waiting.addAll(pending);
-                    pending = new ArrayList<>(waiting);
-                    Instant latest = waiting.get(waiting.size() - 1).slot;
-                    for (Candidate c : waiting) {
-                        latest = c.slot.isAfter(latest) ? c.slot : latest;
-                    }
-                    if (claimRequested == null || latest.isAfter(claimRequested)) {
-                        claimRequested = latest;
-                        claim = latest;
-                    }
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (handled != null) {
-                Engine.this.progress.handled(handled);
-            }
-            if (claim != null) {
-                gate.requestClaim(claim, Engine.this::claimResolved);
-            }
-        }
-    }
-
-    private void claimResolved() {
-        lock.lock();
-        try {
-            claimRequested = null;
-            loop.wake();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private Instant nextWake(Instant now) {
         Instant next = now.plus(MAX_WAIT);
         for (Instant t : new Instant[] {jobs.nextTime(), supervisor.nextTime()}) {
             if (t != null && t.isBefore(next)) {
@@ -298,7 +183,7 @@ public final class Engine {
         return next;
     }
 
-    private void wakeTimer() {
+    private void wake() {
         loop.wake();
     }
 
@@ -310,13 +195,8 @@ public final class Engine {
      * the job's catch-up policy. The gate decides each slot as usual. Applied at the next tick.
      */
     public void recover(Takeover predecessor) {
-        lock.lock();
-        try {
-            recovery = predecessor;
-            loop.wake();
-        } finally {
-            lock.unlock();
-        }
+        recovery.set(predecessor);
+        loop.wake();
     }
 
     /**
@@ -324,85 +204,6 @@ public final class Engine {
      * slots up to {@code claimedUntil} were claimed; {@code null} when nothing was ever claimed.
      */
     public record Takeover(Instant dispatchedThrough, Instant claimedUntil) {
-    }
-
-    // ---------------------------------------------------------------- the fire path
-
-    /** What became of a slot on the fire path. */
-    private enum Outcome {
-        /** Started, or decided against (skipped, uncertain and not refired): settled either way. */
-        HANDLED,
-        /** Waits for its claim; nothing was published. */
-        WAITS,
-        /** Not started because the replica is shutting down: still open for a successor. */
-        ABANDONED,
-        /**
-         * Refused for want of a valid lease (a follower, or a leader past its renew deadline): not started and not
-         * settled either. It is no progress: a later term catches it up, or reports it uncertain.
-         */
-        REFUSED
-    }
-
-    /** Gate, concurrency, run, publish: everything a slot goes through, in that order. */
-    private Outcome fire(Candidate c, Instant now) {
-        JobSpec spec = c.spec;
-        Instant slot = c.slot;
-        if (jobs.oneTimeFired(spec, slot)) {
-            publish(Supervisor.alreadyFired(spec));
-            return Outcome.HANDLED;
-        }
-        if (c.skipReason != null) {
-            publish(new SkippedExecution(spec.id(), slot, c.skipReason, c.skipDetail));
-            return Outcome.HANDLED;
-        }
-        if (spec.suspend()) {
-            publish(new SkippedExecution(spec.id(), slot, SkipReason.SUSPENDED, "job is suspended"));
-            return Outcome.HANDLED;
-        }
-        if (c.waited && spec.startingDeadline().isPresent()
-                && Duration.between(slot, now).compareTo(spec.startingDeadline().get()) > 0) {
-            publish(new SkippedExecution(spec.id(), slot, SkipReason.DEADLINE_EXCEEDED, "waited for the lease claim until "
-                    + Duration.between(slot, now).toMillis() + " ms late, past startingDeadlineSeconds " + spec.startingDeadline().get().toSeconds()));
-            return Outcome.HANDLED;
-        }
-        if (supervisor.stopping()) {
-            // Checked before the gate, never after it: a slot the gate let fire is started, so that the progress
-            // reported when the pass ends covers it (see stopTakingSlots).
-            publish(new SkippedExecution(spec.id(), slot, SkipReason.SHUTTING_DOWN, "replica is shutting down"));
-            return Outcome.ABANDONED;
-        }
-        Decision decision = gate.authorise(slot);
-        long term;
-        if (decision instanceof Decision.Fire f) {
-            term = f.term();
-            progress.fired(term);
-        } else if (decision instanceof Decision.Pending) {
-            c.waited = true;
-            return Outcome.WAITS;
-        } else if (decision instanceof Decision.Refused r) {
-            publish(new SkippedExecution(spec.id(), slot, r.reason(), r.detail()));
-            // Only a slot an earlier term started is settled; any other refusal leaves it open, for a recovery.
-            if (r.reason() == SkipReason.PREVIOUS_LEADER) {
-                return Outcome.HANDLED;
-            }
-            JobTable.refused(c);
-            return Outcome.REFUSED;
-        } else {
-            Decision.Uncertain u = (Decision.Uncertain) decision;
-            boolean refire = spec.delivery() == Delivery.AtLeastOnce;
-            publish(new UncertainExecution(spec.id(), slot, u.term(), refire, u.detail()));
-            if (!refire) {
-                publish(new SkippedExecution(spec.id(), slot, SkipReason.UNCERTAIN, u.detail() + "; delivery AtMostOnce does not fire it again"));
-                return Outcome.HANDLED;
-            }
-            term = u.term();
-        }
-        supervisor.admit(c, term, now);
-        return Outcome.HANDLED;
-    }
-
-    private void publish(ExecutionEvent event) {
-        listeners.publish(event);
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -477,11 +278,7 @@ public final class Engine {
         return loopFailures.get();
     }
 
-    // ---------------------------------------------------------------- state
-
     /** What the engine knows about one job, for the API. */
     public record JobStatus(JobSpec spec, Optional<Occurrence> next, int running) {
     }
-
-
 }

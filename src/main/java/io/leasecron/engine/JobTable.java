@@ -248,6 +248,13 @@ final class JobTable {
         }
     }
 
+    /** The skip of a one-time job whose {@code runAt} has already fired in this process. */
+    static SkippedExecution alreadyFired(JobSpec spec) {
+        Instant at = spec.runAt().orElseThrow();
+        return new SkippedExecution(spec.id(), at, SkipReason.ALREADY_FIRED, "runAt " + at
+                + " has already fired on this replica; a one-time job fires once, also when it is registered again");
+    }
+
     private void schedule(Registration reg, Optional<Occurrence> next) {
         reg.next = next.orElse(null);
         if (next.isPresent()) {

@@ -114,20 +114,13 @@ final class Supervisor {
         }
         if (spec.oneTime() && !jobs.claimOneTime(spec, c.slot)) {
             unhold(run); // registered again while this very slot was being fired
-            listeners.publish(alreadyFired(spec));
+            listeners.publish(JobTable.alreadyFired(spec));
             return;
         }
         for (Run old : replaced) {
             finish(old, null, "cancelled: replaced by slot " + c.slot + " (concurrencyPolicy Replace)", false, now);
         }
         launch(run, now);
-    }
-
-    /** The skip of a one-time job whose {@code runAt} has already fired in this process. */
-    static SkippedExecution alreadyFired(JobSpec spec) {
-        Instant at = spec.runAt().orElseThrow();
-        return new SkippedExecution(spec.id(), at, SkipReason.ALREADY_FIRED, "runAt " + at
-                + " has already fired on this replica; a one-time job fires once, also when it is registered again");
     }
 
     /** Cancels every attempt past its timeout at {@code now}. */
