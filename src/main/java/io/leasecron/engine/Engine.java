@@ -214,19 +214,57 @@ public final class Engine {
     }
 
     /**
-     * First step of a graceful handover: takes no new slot from now on, waits (at most {@code max} in all) for the
-     * timer pass in progress to end and then until every admitted attempt has been started, so that the progress
-     * reported to the gate is final: every slot the gate let fire has started and is in it. Running attempts go
-     * on; {@link #shutdown} waits for them. If {@code max} runs out first, the report is short of what was
-     * started; the gate never withdraws the claim on a slot it let fire, so such a slot is uncertain for the
-     * successor, never fired twice.
+     * Begins a graceful stop without waiting for anything: from now on no slot is put to the gate, no queued run and
+     * no retry starts, and the timer thread ends after its pass in progress. Runs still queued for the concurrency
+     * limit are reported as not started (they stay open for a successor). Call {@link #stopComplete()} until it
+     * answers true to know when the progress reported to the gate is final.
+     */
+    public void beginStop() {
+        supervisor.stop();
+        loop.wake();
+        if (passing.tryLock()) {
+            try {
+                supervisor.abandonQueued();
+            } finally {
+                passing.unlock();
+            }
+        }
+    }
+
+    /**
+     * After {@link #beginStop()}: whether the stop is complete, without waiting. True once no pass is in progress
+     * (on another thread) and every admitted attempt has left the process; the final progress is then reported to
+     * the gate (at the first true answer, and again at every later one, which the gate ignores): every slot the gate
+     * let fire has started and is in it. False before {@link #beginStop()}. Not to be called from inside a tick.
+     */
+    public boolean stopComplete() {
+        if (!supervisor.stopping() || !passing.tryLock()) {
+            return false;
+        }
+        try {
+            supervisor.abandonQueued(); // queued by a pass that was in progress when the stop began
+        } finally {
+            passing.unlock();
+        }
+        if (progress.starting() > 0) {
+            return false;
+        }
+        progress.report();
+        return true;
+    }
+
+    /**
+     * First step of a graceful handover, blocking: {@link #beginStop()}, then waits (at most {@code max} in all, in
+     * real time) until {@link #stopComplete()}: the timer pass in progress has ended and every admitted attempt has
+     * started, so that the progress reported to the gate is final. Running attempts go on; {@link #shutdown} waits
+     * for them. If {@code max} runs out first, the report is short of what was started; the gate never withdraws
+     * the claim on a slot it let fire, so such a slot is uncertain for the successor, never fired twice.
      */
     public void stopTakingSlots(Duration max) {
         long deadline = System.nanoTime() + max.toNanos(); // a real-time wait, like shutdown's
-        supervisor.stop();
-        loop.wake();
+        beginStop();
         try {
-            // A pass that started before `stopping` was set finishes; any later pass checks it before the gate.
+            // A pass that started before the stop finishes; any later pass checks it before the gate.
             if (passing.tryLock(max.toNanos(), TimeUnit.NANOSECONDS)) {
                 passing.unlock();
             } else {
@@ -235,12 +273,15 @@ public final class Engine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        supervisor.abandonQueued();
-        while (progress.starting() > 0 && System.nanoTime() < deadline) {
+        while (!stopComplete()) {
+            if (System.nanoTime() >= deadline) {
+                supervisor.abandonQueued();
+                progress.report();
+                return;
+            }
             Thread.onSpinWait();
             Thread.yield();
         }
-        progress.report();
     }
 
     /**

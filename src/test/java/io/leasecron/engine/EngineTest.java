@@ -702,4 +702,39 @@ class EngineTest {
         at("PT20.5S");
         assertEquals(t("PT20S"), progress.get(progress.size() - 1));
     }
+
+    /**
+     * The graceful stop in steps, as a single-threaded simulation takes it: nothing blocks, and the stop is complete
+     * only once every attempt the gate let fire has left the process and the final progress covers it.
+     */
+    @Test
+    void a_graceful_stop_can_be_taken_step_by_step_without_waiting() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        List<Runnable> tasks = new CopyOnWriteArrayList<>();
+        engine = new Engine(clock, recordingProgress(progress), runner, tasks::add, "replica-a",
+                EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Wait), () -> 0.0);
+        engine.addListener(events);
+        holdRuns("a/one", "a/two");
+        engine.upsert(Jobs.every("a/one", "@every 10s"));
+        engine.upsert(Jobs.every("a/two", "@every 10s"));
+        at("PT10S");
+        assertEquals(1, engine.queuedCount(), "a/two waits for the limit");
+        assertEquals(2, engine.startingCount(), "a/one's start is still on the dispatch queue, a/two is queued");
+        assertFalse(engine.stopComplete(), "not begun");
+
+        engine.beginStop();
+        assertEquals(0, engine.queuedCount());
+        assertEquals(1, engine.startingCount());
+        assertEquals(List.of("a/two@" + t("PT10S") + ":SkippedExecution(shutting_down)"), events.lines());
+        assertFalse(engine.stopComplete(), "a/one has not started yet");
+        assertEquals(List.of(), progress);
+
+        tasks.remove(0).run();
+        assertTrue(engine.stopComplete());
+        assertEquals(List.of("a/one@" + t("PT10S")), fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList());
+        assertTrue(progress.isEmpty() || progress.get(progress.size() - 1).isBefore(t("PT10S")),
+                "a/two was let fire and not started: the progress of its term stays before it, " + progress);
+        at("PT20S");
+        assertEquals(1, fires.size(), "no slot is taken after the stop began");
+    }
 }
