@@ -60,20 +60,6 @@ final class Admission {
         return out;
     }
 
-    /** What became of a slot on the fire path. */
-    enum Outcome {
-        /** Started, or decided against (skipped, uncertain and not refired): settled either way. */
-        HANDLED,
-        /** Waits for its claim; nothing was published. */
-        WAITS,
-        /** Not started because the replica is shutting down: still open for a successor. */
-        ABANDONED,
-        /**
-         * Refused for want of a valid lease (a follower, or a leader past its renew deadline): not started and not
-         * settled either. It is no progress: a later term catches it up, or reports it uncertain.
-         */
-        REFUSED
-    }
 
     /** A new pass at {@code now}. */
     Pass pass(Instant now) {
@@ -82,13 +68,11 @@ final class Admission {
 
     /**
      * One pass of candidates through the fire path, in slot order. Once a candidate waits for its claim, every
-     * later one waits behind it; {@link #finish} requests one claim for all of them and reports progress.
+     * later one waits behind it; {@link #finish} requests one claim for all of them.
      */
     final class Pass {
         private final Instant now;
         private final List<Candidate> waiting = new ArrayList<>();
-        private Instant handled;
-        private boolean inOrder = true;
 
         private Pass(Instant now) {
             this.now = now;
@@ -97,27 +81,23 @@ final class Admission {
         void offer(Candidate c) {
             try {
                 if (c.isVoid()) {
-                    return; // deleted, or rescheduled by an edit: its old slots are void
+                    settle(c); // deleted, or rescheduled by an edit: its old slots are void
+                    return;
                 }
-                Outcome o = waiting.isEmpty() ? fire(c, now) : Outcome.WAITS;
-                if (o == Outcome.WAITS) {
+                if (!waiting.isEmpty() || !fire(c, now)) {
                     waiting.add(c);
-                } else if (o == Outcome.ABANDONED || o == Outcome.REFUSED) {
-                    inOrder = false; // not started, and not decided against: a successor must still see it as open
-                } else if (inOrder) {
-                    handled = c.slot;
                 }
             } catch (RuntimeException e) {
                 loopFailures.incrementAndGet();
-                inOrder = false;
+                if (!c.released) {
+                    open(c); // neither started nor decided against
+                }
                 LOG.errorf(e, "%s slot %s: fire failed inside the engine", c.spec.id(), c.slot);
             }
         }
 
+        /** Keeps the waiting slots for the next pass and asks the gate for one claim that covers them all. */
         void finish() {
-            if (handled != null && !waiting.isEmpty() && !handled.isBefore(waiting.get(0).slot)) {
-                handled = waiting.get(0).slot.minusNanos(1); // slots at the instant of a waiting one are not all handled
-            }
             Instant claim = null;
             synchronized (Admission.this) {
                 if (!waiting.isEmpty()) {
@@ -133,9 +113,6 @@ final class Admission {
                     }
                 }
             }
-            if (handled != null) {
-                progress.handled(handled);
-            }
             if (claim != null) {
                 gate.requestClaim(claim, Admission.this::claimResolved);
             }
@@ -149,33 +126,38 @@ final class Admission {
         wake.run();
     }
 
-    /** Gate, concurrency, run, publish: everything a slot goes through, in that order. */
-    private Outcome fire(Candidate c, Instant now) {
+    /**
+     * Gate, concurrency, run, publish: everything a slot goes through, in that order. Returns false if the slot
+     * waits for its claim; otherwise it was handed to the {@link Supervisor}, settled (skipped, uncertain and not
+     * fired again, started by an earlier term) or left open (a stop, a refusal for want of a lease: not started and
+     * not decided against, so a successor must still see it as open).
+     */
+    private boolean fire(Candidate c, Instant now) {
         JobSpec spec = c.spec;
         Instant slot = c.slot;
         if (jobs.oneTimeFired(spec, slot)) {
             listeners.publish(JobTable.alreadyFired(spec));
-            return Outcome.HANDLED;
+            return settle(c);
         }
         if (c.skipReason != null) {
             listeners.publish(new SkippedExecution(spec.id(), slot, c.skipReason, c.skipDetail));
-            return Outcome.HANDLED;
+            return settle(c);
         }
         if (spec.suspend()) {
             listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.SUSPENDED, "job is suspended"));
-            return Outcome.HANDLED;
+            return settle(c);
         }
         if (c.waited && spec.startingDeadline().isPresent()
                 && Duration.between(slot, now).compareTo(spec.startingDeadline().get()) > 0) {
             listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.DEADLINE_EXCEEDED, "waited for the lease claim until "
                     + Duration.between(slot, now).toMillis() + " ms late, past startingDeadlineSeconds " + spec.startingDeadline().get().toSeconds()));
-            return Outcome.HANDLED;
+            return settle(c);
         }
         if (supervisor.stopping()) {
             // Checked before the gate, never after it: a slot the gate let fire is started, so that the progress
             // reported when the pass ends covers it (see Engine.stopTakingSlots).
             listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.SHUTTING_DOWN, "replica is shutting down"));
-            return Outcome.ABANDONED;
+            return open(c);
         }
         Decision decision = gate.authorise(slot);
         long term;
@@ -184,15 +166,15 @@ final class Admission {
             progress.fired(term);
         } else if (decision instanceof Decision.Pending) {
             c.waited = true;
-            return Outcome.WAITS;
+            return false;
         } else if (decision instanceof Decision.Refused r) {
             listeners.publish(new SkippedExecution(spec.id(), slot, r.reason(), r.detail()));
             // Only a slot an earlier term started is settled; any other refusal leaves it open, for a recovery.
             if (r.reason() == SkipReason.PREVIOUS_LEADER) {
-                return Outcome.HANDLED;
+                return settle(c);
             }
             JobTable.refused(c);
-            return Outcome.REFUSED;
+            return open(c);
         } else {
             Decision.Uncertain u = (Decision.Uncertain) decision;
             boolean refire = spec.delivery() == Delivery.AtLeastOnce;
@@ -200,11 +182,26 @@ final class Admission {
             if (!refire) {
                 listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.UNCERTAIN, u.detail()
                         + "; delivery AtMostOnce does not fire it again"));
-                return Outcome.HANDLED;
+                return settle(c);
             }
             term = u.term();
+            progress.fired(term);
         }
         supervisor.admit(c, term, now);
-        return Outcome.HANDLED;
+        return true;
+    }
+
+    /** The slot was deliberately not fired. */
+    private boolean settle(Candidate c) {
+        c.released = true;
+        progress.settled(c.slot);
+        return true;
+    }
+
+    /** The slot was not started and nobody decided against it: open in the latest term the gate let fire in. */
+    private boolean open(Candidate c) {
+        c.released = true;
+        progress.open(progress.latestTerm(), c.slot);
+        return true;
     }
 }

@@ -14,6 +14,11 @@ final class Candidate {
     final String skipDetail;
     /** It has waited for a claim at least once: its starting deadline is checked again. */
     boolean waited;
+    /**
+     * Its {@link Progress} entry was settled or left open, or passed to the run that fires it. Only the thread
+     * running the pass touches it.
+     */
+    boolean released;
 
     /** A slot to fire. */
     Candidate(Registration reg, JobSpec spec, long generation, Instant slot) {

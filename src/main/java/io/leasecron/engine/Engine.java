@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import org.jboss.logging.Logger;
@@ -57,8 +56,8 @@ public final class Engine {
     private final Supervisor supervisor;
     private final Admission admission;
     private final TimerLoop loop;
-    /** A takeover whose recovery the next pass applies; null when none waits. */
-    private final AtomicReference<Takeover> recovery = new AtomicReference<>();
+    /** A takeover whose recovery the next pass applies; null when none waits (under this engine's monitor). */
+    private Takeover recovery;
     /**
      * Held by the thread running a pass of {@link #tick()}: a graceful stop waits for the pass in progress, so that
      * every slot the pass was authorised to fire has started and is in the final progress report.
@@ -70,9 +69,9 @@ public final class Engine {
             EngineSettings settings, DoubleSupplier jitter) {
         this.clock = Objects.requireNonNull(clock);
         Objects.requireNonNull(gate);
-        this.jobs = new JobTable(new SlotPlanner(Objects.requireNonNull(settings)), loopFailures);
-        this.limiter = new Limiter(settings);
         this.progress = new Progress(gate);
+        this.jobs = new JobTable(new SlotPlanner(Objects.requireNonNull(settings)), progress, loopFailures);
+        this.limiter = new Limiter(settings);
         this.supervisor = new Supervisor(clock, gate, Objects.requireNonNull(runner), Objects.requireNonNull(dispatch),
                 Objects.requireNonNull(replica), settings, Objects.requireNonNull(jitter), jobs, limiter, progress, listeners,
                 this::wake);
@@ -156,10 +155,17 @@ public final class Engine {
         heartbeat = now;
         List<Candidate> older = new ArrayList<>();
         List<SkippedExecution> missed = new ArrayList<>();
-        Takeover takeover = recovery.getAndSet(null);
+        Takeover takeover;
+        synchronized (this) {
+            takeover = recovery;
+            recovery = null;
+        }
         if (takeover != null && takeover.claimedUntil() != null) {
             Instant dispatched = takeover.dispatchedThrough() == null ? takeover.claimedUntil() : takeover.dispatchedThrough();
             older.addAll(jobs.recover(dispatched, takeover.claimedUntil(), now, missed));
+        }
+        if (takeover != null) {
+            progress.applied(takeover); // its slots are planned: progress may be reported again
         }
         older.addAll(admission.takePending());
         missed.forEach(listeners::publish);
@@ -173,6 +179,7 @@ public final class Engine {
             due.forEach(pass::offer);
         }
         pass.finish();
+        progress.passEnded(now);
         supervisor.dueRetries(now);
         Instant next = now.plus(MAX_WAIT);
         for (Instant t : new Instant[] {jobs.nextTime(), supervisor.nextTime()}) {
@@ -195,7 +202,10 @@ public final class Engine {
      * the job's catch-up policy. The gate decides each slot as usual. Applied at the next tick.
      */
     public void recover(Takeover predecessor) {
-        recovery.set(predecessor);
+        progress.hold(predecessor); // until the recovery is applied its slots are not planned: nothing is reported
+        synchronized (this) {
+            recovery = predecessor;
+        }
         loop.wake();
     }
 

@@ -27,6 +27,7 @@ final class JobTable {
     private static final Logger LOG = Logger.getLogger(JobTable.class);
 
     private final SlotPlanner planner;
+    private final Progress progress;
     private final AtomicLong loopFailures;
     private final Map<JobId, Registration> jobs = new HashMap<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
@@ -48,8 +49,9 @@ final class JobTable {
         }
     }
 
-    JobTable(SlotPlanner planner, AtomicLong loopFailures) {
+    JobTable(SlotPlanner planner, Progress progress, AtomicLong loopFailures) {
         this.planner = planner;
+        this.progress = progress;
         this.loopFailures = loopFailures;
     }
 
@@ -181,7 +183,6 @@ final class JobTable {
             Duration later = Engine.MAX_WAIT;
             LOG.errorf(e, "%s slot %s: computing the next slots failed; the job is retried in %s", reg.spec.id(), t.slot.time(), later);
             timers.add(new Timer(now.plus(later), ++sequence, reg, reg.generation, t.slot));
-            due.clear();
         }
         return due;
     }
@@ -205,6 +206,7 @@ final class JobTable {
                 SlotPlanner.Recovered planned = planner.recover(spec, dispatched, claimedUntil, through, now);
                 for (Occurrence o : planned.uncertain()) {
                     // Claimed by the predecessor, maybe not started: the gate answers Uncertain for these.
+                    progress.planned(o.time());
                     out.add(new Candidate(reg, spec, reg.generation, o.time()));
                 }
                 planned.missed().ifPresent(missed::add);
@@ -262,8 +264,10 @@ final class JobTable {
         }
     }
 
-    private static void candidates(Registration reg, JobSpec spec, List<Planned> planned, List<Candidate> out) {
+    /** Candidates for planned slots, each outstanding for {@link Progress} from now on. */
+    private void candidates(Registration reg, JobSpec spec, List<Planned> planned, List<Candidate> out) {
         for (Planned p : planned) {
+            progress.planned(p.slot().time());
             out.add(new Candidate(reg, spec, reg.generation, p.slot().time(), p.fire() ? null : p.reason(), p.detail()));
         }
     }

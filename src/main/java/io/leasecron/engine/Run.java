@@ -18,6 +18,10 @@ final class Run {
     /** When the engine decided to start it; the timeout counts from here. */
     final Instant admitted;
     final AtomicBoolean finished = new AtomicBoolean();
+    /** It no longer counts as starting: its work has left the process, or it will not start. */
+    final AtomicBoolean left = new AtomicBoolean();
+    /** The first attempt holds its slot's {@link Progress} entry until it leaves; retries hold none. */
+    boolean tracked;
     Instant deadline;
     long seq;
     /** Holds one of the replica's concurrency permits (only with a limit). */

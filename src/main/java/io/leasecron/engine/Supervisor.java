@@ -107,13 +107,15 @@ final class Supervisor {
                 hold(run);
             }
         }
+        c.released = true; // the slot's progress entry is the run's from here
         if (replaced == null) {
+            progress.settled(c.slot);
             listeners.publish(new SkippedExecution(spec.id(), c.slot, SkipReason.CONCURRENCY,
                     "previous run still in progress (concurrencyPolicy Forbid)"));
             return;
         }
         if (spec.oneTime() && !jobs.claimOneTime(spec, c.slot)) {
-            unhold(run); // registered again while this very slot was being fired
+            unhold(run, false); // registered again while this very slot was being fired
             listeners.publish(JobTable.alreadyFired(spec));
             return;
         }
@@ -195,7 +197,7 @@ final class Supervisor {
 
     /**
      * Holding the registration's monitor: the run belongs to its job from now on (Forbid sees it) and counts as
-     * not yet started for progress.
+     * starting; a first attempt holds its slot's progress entry until it leaves.
      */
     private void hold(Run run) {
         if (run.reg.runs == null) {
@@ -203,17 +205,36 @@ final class Supervisor {
         }
         run.reg.runs.add(run);
         progress.admitted();
+        run.tracked = run.attempt == 1;
         run.seq = timers.nextSeq();
     }
 
-    /** Undoes {@link #hold} for a run that will not start. */
-    private void unhold(Run run) {
+    /** Undoes {@link #hold} for a run that will not start; its slot is left {@code open}, or settled. */
+    private void unhold(Run run, boolean open) {
         synchronized (run.reg) {
             if (run.reg.runs != null) {
                 run.reg.runs.remove(run);
             }
         }
+        leave(run, open);
+    }
+
+    /**
+     * The run no longer counts as starting: its work has left the process, or it will not start. Once per run. Its
+     * slot, if it holds the slot's progress entry, is settled, or left {@code open} in the run's term.
+     */
+    private void leave(Run run, boolean open) {
+        if (!run.left.compareAndSet(false, true)) {
+            return;
+        }
         progress.started();
+        if (run.tracked) {
+            if (open) {
+                progress.open(run.term, run.slot);
+            } else {
+                progress.settled(run.slot);
+            }
+        }
     }
 
     /**
@@ -226,7 +247,7 @@ final class Supervisor {
             return;
         }
         if (answer == Limiter.Answer.REFUSED) {
-            unhold(run);
+            unhold(run, false);
             jobs.unclaimOneTime(run.spec, run.slot);
             listeners.publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.LIMIT, settings.maxConcurrentRuns()
                     + " runs already in progress on this replica (limit mode Skip)"));
@@ -290,19 +311,16 @@ final class Supervisor {
      * its term stay below it (a later term's are not held back by it).
      */
     private void abandon(Run run, SkipReason reason, String detail, boolean open) {
-        if (open) {
-            progress.open(run.term, run.slot);
-        }
         listeners.publish(new SkippedExecution(run.spec.id(), run.slot, reason, detail));
         jobs.unclaimOneTime(run.spec, run.slot);
-        unhold(run);
+        unhold(run, open);
     }
 
     private void dispatch(Run run) {
         try {
             dispatch.execute(() -> start(run));
         } catch (RuntimeException e) {
-            progress.started();
+            leave(run, false);
             finish(run, null, "could not be dispatched: " + e, true, clock.now());
         }
     }
@@ -317,9 +335,9 @@ final class Supervisor {
             handOff = startAction(run);
         } finally {
             if (handOff == null) {
-                progress.started();
+                leave(run, false);
             } else {
-                handOff.whenComplete((v, e) -> progress.started()); // at once if it is done already
+                handOff.whenComplete((v, e) -> leave(run, false)); // at once if it is done already
             }
         }
     }
@@ -432,7 +450,7 @@ final class Supervisor {
         if (!run.active) {
             // Still queued for the concurrency limit (a Replace, or a shutdown): it never started.
             limiter.remove(run);
-            progress.started();
+            leave(run, false);
             return false;
         }
         timers.removeDeadline(run);

@@ -51,27 +51,28 @@ class AdmissionTest {
         }
     };
     final Admission admission;
-    final JobTable jobs = new JobTable(new SlotPlanner(EngineSettings.DEFAULTS), new AtomicLong());
+    final Progress tracker = new Progress(gate);
+    final JobTable jobs = new JobTable(new SlotPlanner(EngineSettings.DEFAULTS), tracker, new AtomicLong());
 
     AdmissionTest() {
         Listeners listeners = new Listeners();
         listeners.add(events);
-        Progress p = new Progress(gate);
         Supervisor supervisor = new Supervisor(clock, gate, fire -> {
             fired.add(fire.spec().id() + "@" + fire.slot());
             return CompletableFuture.completedFuture(new RunResult.Succeeded("ok"));
-        }, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0, jobs, new Limiter(EngineSettings.DEFAULTS), p,
-                listeners, () -> { });
-        admission = new Admission(gate, jobs, supervisor, p, listeners, new AtomicLong(), wakes::incrementAndGet);
+        }, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0, jobs, new Limiter(EngineSettings.DEFAULTS),
+                tracker, listeners, () -> { });
+        admission = new Admission(gate, jobs, supervisor, tracker, listeners, new AtomicLong(), wakes::incrementAndGet);
     }
 
     static Instant t(String offset) {
         return T0.plus(Duration.parse(offset));
     }
 
-    static Candidate candidate(JobSpec spec, Instant slot) {
+    Candidate candidate(JobSpec spec, Instant slot) {
         Registration reg = new Registration();
         reg.spec = spec;
+        tracker.planned(slot);
         return new Candidate(reg, spec, reg.generation, slot);
     }
 
@@ -83,6 +84,7 @@ class AdmissionTest {
         pass.offer(a);
         pass.offer(b);
         pass.finish();
+        tracker.passEnded(t("PT20S"));
         assertEquals(List.of(t("PT20S")), claims, "one claim, for the latest slot of the batch");
         assertEquals(List.of(), fired);
         assertEquals(List.of(), progress);
@@ -93,7 +95,8 @@ class AdmissionTest {
         Admission.Pass next = admission.pass(t("PT20.1S"));
         admission.takePending().forEach(next::offer);
         next.finish();
+        tracker.passEnded(t("PT20.1S"));
         assertEquals(List.of("a/one@" + t("PT10S"), "a/two@" + t("PT20S")), fired);
-        assertEquals(List.of(t("PT20S")), progress);
+        assertEquals(List.of(t("PT10S"), t("PT20S")), progress, "10 s as soon as it started, 20 s once the pass ended");
     }
 }

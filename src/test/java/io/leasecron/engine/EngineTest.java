@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -736,5 +737,56 @@ class EngineTest {
                 "a/two was let fire and not started: the progress of its term stays before it, " + progress);
         at("PT20S");
         assertEquals(1, fires.size(), "no slot is taken after the stop began");
+    }
+
+    /**
+     * A gate whose claims reach ahead (as with {@code LEASECRON_LEASE_CLAIM_AHEAD} > 0): slots up to {@code claimed}
+     * fire in term 7, later ones wait for a claim, which resolves only when the test runs {@code resolvers}.
+     */
+    LeaderGate claimingAhead(AtomicReference<Instant> claimed, List<Runnable> resolvers, List<Instant> progress) {
+        return new LeaderGate() {
+            @Override
+            public Decision authorise(Instant slot) {
+                return slot.isAfter(claimed.get()) ? Decision.PENDING : new Decision.Fire(7);
+            }
+
+            @Override
+            public void requestClaim(Instant through, Runnable resolved) {
+                resolvers.add(resolved);
+            }
+
+            @Override
+            public void dispatched(Instant through) {
+                progress.add(through);
+            }
+        };
+    }
+
+    /**
+     * Finding 3 of issue 12. With claims reaching ahead and a stall, job A's backlog fires up to the claim and then
+     * waits; job B's slots, claimed as well, wait behind it unstarted. The progress reported must not cover them:
+     * after a crash they would count as started by this term, and be lost with no report.
+     */
+    @Test
+    void one_jobs_backlog_does_not_move_progress_past_another_jobs_claimed_unstarted_slots() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        List<Runnable> resolvers = new CopyOnWriteArrayList<>();
+        AtomicReference<Instant> claimed = new AtomicReference<>(t("PT3S"));
+        engine = new Engine(clock, claimingAhead(claimed, resolvers, progress), runner, Runnable::run, "replica-a",
+                EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/alpha", "@every 1s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        engine.upsert(Jobs.every("a/beta", "@every 1s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        at("PT6.5S"); // the engine stalled since 0 s: six slots of each job are due at once
+        assertEquals(List.of("a/alpha@" + t("PT1S"), "a/alpha@" + t("PT2S"), "a/alpha@" + t("PT3S")),
+                fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList(), "a/alpha up to the claim; a/beta waits behind it");
+        assertTrue(progress.stream().allMatch(p -> p.isBefore(t("PT1S"))),
+                "a/beta@1s, 2s and 3s are claimed and not started; progress reported: " + progress);
+
+        claimed.set(t("PT6S"));
+        resolvers.forEach(Runnable::run);
+        at("PT6.6S");
+        assertEquals(12, fires.size());
+        assertEquals(t("PT6S"), progress.get(progress.size() - 1));
     }
 }

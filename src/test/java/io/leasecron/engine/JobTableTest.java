@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class JobTableTest {
     static final Instant T0 = Instant.parse("2026-03-01T00:00:00Z");
 
-    final JobTable table = new JobTable(new SlotPlanner(EngineSettings.DEFAULTS), new AtomicLong());
+    final JobTable table = new JobTable(new SlotPlanner(EngineSettings.DEFAULTS),
+            new Progress(slot -> LeaderGate.Decision.PENDING), new AtomicLong());
 
     static Instant t(String offset) {
         return T0.plus(Duration.parse(offset));

@@ -29,7 +29,8 @@ class SupervisorTest {
     final List<Runnable> tasks = new ArrayList<>();
     final List<CompletableFuture<RunResult>> results = new ArrayList<>();
     final List<Fire> fires = new ArrayList<>();
-    final JobTable jobs = new JobTable(new SlotPlanner(EngineSettings.DEFAULTS), new AtomicLong());
+    final JobTable jobs = new JobTable(new SlotPlanner(EngineSettings.DEFAULTS),
+            new Progress(slot -> LeaderGate.Decision.PENDING), new AtomicLong());
     final Supervisor supervisor;
 
     SupervisorTest() {
