@@ -91,6 +91,11 @@ final class Progress {
         return latestTerm;
     }
 
+    /** The last report to the gate, or null. */
+    synchronized Instant reported() {
+        return reported;
+    }
+
     /** A pass that began at {@code now} has ended: every slot due by then has been planned. */
     void passEnded(Instant now) {
         synchronized (this) {

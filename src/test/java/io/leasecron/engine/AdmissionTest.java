@@ -32,11 +32,12 @@ class AdmissionTest {
     final List<String> fired = new ArrayList<>();
     final AtomicInteger wakes = new AtomicInteger();
     Instant claimed = T0;
+    long term = 7;
 
     final LeaderGate gate = new LeaderGate() {
         @Override
         public Decision authorise(Instant slot) {
-            return slot.isAfter(claimed) ? Decision.PENDING : new Decision.Fire(7);
+            return slot.isAfter(claimed) ? Decision.PENDING : new Decision.Fire(term);
         }
 
         @Override
@@ -98,5 +99,33 @@ class AdmissionTest {
         tracker.passEnded(t("PT20.1S"));
         assertEquals(List.of("a/one@" + t("PT10S"), "a/two@" + t("PT20S")), fired);
         assertEquals(List.of(t("PT10S"), t("PT20S")), progress, "10 s as soon as it started, 20 s once the pass ended");
+    }
+
+    @Test
+    void a_slot_planned_twice_is_decided_once_per_term() {
+        JobSpec spec = Jobs.every("a/one", "@every 10s");
+        Candidate first = candidate(spec, t("PT10S"));
+        Candidate second = new Candidate(first.reg, spec, first.generation, t("PT10S")); // planned again, elsewhere
+        tracker.planned(t("PT10S"));
+        Admission.Pass pass = admission.pass(t("PT10S"));
+        pass.offer(first);
+        pass.finish();
+        Admission.Pass next = admission.pass(t("PT10.1S"));
+        next.offer(second); // offered while the first copy waits for its claim: not a second candidate
+        next.finish();
+        claimed = t("PT10S");
+        Admission.Pass third = admission.pass(t("PT10.2S"));
+        admission.takePending().forEach(third::offer);
+        third.offer(new Candidate(first.reg, spec, first.generation, t("PT10S"))); // and again, once it has fired
+        third.finish();
+        assertEquals(List.of("a/one@" + t("PT10S")), fired);
+        assertEquals(List.of("a/one@" + t("PT10S") + ":FiredExecution", "a/one@" + t("PT10S") + ":SucceededExecution"),
+                events.lines());
+
+        term = 8; // a new term decides afresh
+        Admission.Pass fourth = admission.pass(t("PT10.3S"));
+        fourth.offer(new Candidate(first.reg, spec, first.generation, t("PT10S")));
+        fourth.finish();
+        assertEquals(2, fired.size());
     }
 }

@@ -789,4 +789,31 @@ class EngineTest {
         assertEquals(12, fires.size());
         assertEquals(t("PT6S"), progress.get(progress.size() - 1));
     }
+
+    /**
+     * A new leader's gate in term 8 after a predecessor that recorded slots up to 10 s as started and claimed up to
+     * 20 s: it answers for slots as the elector does, every slot after the predecessor's claim is claimed already.
+     */
+    final LeaderGate successor = slot -> !slot.isAfter(t("PT10S"))
+            ? new LeaderGate.Decision.Refused(SkipReason.PREVIOUS_LEADER, "started under an earlier term")
+            : !slot.isAfter(t("PT20S")) ? new LeaderGate.Decision.Uncertain(8, "claimed by the previous leader")
+            : new LeaderGate.Decision.Fire(8);
+
+    /**
+     * Issue 12, finding 1, second line of defence: per term, one decision per (job, slot). A one-time job registered
+     * after its time, between a takeover and the recovery of it, is planned twice: once by its registration and once
+     * by the recovery. It fires once and goes through the fire path once: no second decision (here: a skip as
+     * {@code already_fired}) for the same slot in the same term.
+     */
+    @Test
+    void a_slot_planned_twice_in_one_term_goes_through_the_fire_path_once() {
+        engine = new Engine(clock, successor, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        clock.set(t("PT1H"));
+        engine.recover(new Engine.Takeover(t("PT10S"), t("PT20S")));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:30:00Z\nhttp: {url: http://127.0.0.1:9/x}"));
+        engine.tick();
+        assertEquals(List.of("a/once@" + t("PT30M") + ":FiredExecution", "a/once@" + t("PT30M") + ":SucceededExecution"),
+                events.lines());
+    }
 }
