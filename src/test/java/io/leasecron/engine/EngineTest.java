@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -701,5 +702,118 @@ class EngineTest {
         handOffs.get(t("PT20S")).complete(null);
         at("PT20.5S");
         assertEquals(t("PT20S"), progress.get(progress.size() - 1));
+    }
+
+    /**
+     * The graceful stop in steps, as a single-threaded simulation takes it: nothing blocks, and the stop is complete
+     * only once every attempt the gate let fire has left the process and the final progress covers it.
+     */
+    @Test
+    void a_graceful_stop_can_be_taken_step_by_step_without_waiting() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        List<Runnable> tasks = new CopyOnWriteArrayList<>();
+        engine = new Engine(clock, recordingProgress(progress), runner, tasks::add, "replica-a",
+                EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Wait), () -> 0.0);
+        engine.addListener(events);
+        holdRuns("a/one", "a/two");
+        engine.upsert(Jobs.every("a/one", "@every 10s"));
+        engine.upsert(Jobs.every("a/two", "@every 10s"));
+        at("PT10S");
+        assertEquals(1, engine.queuedCount(), "a/two waits for the limit");
+        assertEquals(2, engine.startingCount(), "a/one's start is still on the dispatch queue, a/two is queued");
+        assertFalse(engine.stopComplete(), "not begun");
+
+        engine.beginStop();
+        assertEquals(0, engine.queuedCount());
+        assertEquals(1, engine.startingCount());
+        assertEquals(List.of("a/two@" + t("PT10S") + ":SkippedExecution(shutting_down)"), events.lines());
+        assertFalse(engine.stopComplete(), "a/one has not started yet");
+        assertEquals(List.of(), progress);
+
+        tasks.remove(0).run();
+        assertTrue(engine.stopComplete());
+        assertEquals(List.of("a/one@" + t("PT10S")), fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList());
+        assertTrue(progress.isEmpty() || progress.get(progress.size() - 1).isBefore(t("PT10S")),
+                "a/two was let fire and not started: the progress of its term stays before it, " + progress);
+        at("PT20S");
+        assertEquals(1, fires.size(), "no slot is taken after the stop began");
+    }
+
+    /**
+     * A gate whose claims reach ahead (as with {@code LEASECRON_LEASE_CLAIM_AHEAD} > 0): slots up to {@code claimed}
+     * fire in term 7, later ones wait for a claim, which resolves only when the test runs {@code resolvers}.
+     */
+    LeaderGate claimingAhead(AtomicReference<Instant> claimed, List<Runnable> resolvers, List<Instant> progress) {
+        return new LeaderGate() {
+            @Override
+            public Decision authorise(Instant slot) {
+                return slot.isAfter(claimed.get()) ? Decision.PENDING : new Decision.Fire(7);
+            }
+
+            @Override
+            public void requestClaim(Instant through, Runnable resolved) {
+                resolvers.add(resolved);
+            }
+
+            @Override
+            public void dispatched(Instant through) {
+                progress.add(through);
+            }
+        };
+    }
+
+    /**
+     * Finding 3 of issue 12. With claims reaching ahead and a stall, job A's backlog fires up to the claim and then
+     * waits; job B's slots, claimed as well, wait behind it unstarted. The progress reported must not cover them:
+     * after a crash they would count as started by this term, and be lost with no report.
+     */
+    @Test
+    void one_jobs_backlog_does_not_move_progress_past_another_jobs_claimed_unstarted_slots() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        List<Runnable> resolvers = new CopyOnWriteArrayList<>();
+        AtomicReference<Instant> claimed = new AtomicReference<>(t("PT3S"));
+        engine = new Engine(clock, claimingAhead(claimed, resolvers, progress), runner, Runnable::run, "replica-a",
+                EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/alpha", "@every 1s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        engine.upsert(Jobs.every("a/beta", "@every 1s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        at("PT6.5S"); // the engine stalled since 0 s: six slots of each job are due at once
+        assertEquals(List.of("a/alpha@" + t("PT1S"), "a/alpha@" + t("PT2S"), "a/alpha@" + t("PT3S")),
+                fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList(), "a/alpha up to the claim; a/beta waits behind it");
+        assertTrue(progress.stream().allMatch(p -> p.isBefore(t("PT1S"))),
+                "a/beta@1s, 2s and 3s are claimed and not started; progress reported: " + progress);
+
+        claimed.set(t("PT6S"));
+        resolvers.forEach(Runnable::run);
+        at("PT6.6S");
+        assertEquals(12, fires.size());
+        assertEquals(t("PT6S"), progress.get(progress.size() - 1));
+    }
+
+    /**
+     * A new leader's gate in term 8 after a predecessor that recorded slots up to 10 s as started and claimed up to
+     * 20 s: it answers for slots as the elector does, every slot after the predecessor's claim is claimed already.
+     */
+    final LeaderGate successor = slot -> !slot.isAfter(t("PT10S"))
+            ? new LeaderGate.Decision.Refused(SkipReason.PREVIOUS_LEADER, "started under an earlier term")
+            : !slot.isAfter(t("PT20S")) ? new LeaderGate.Decision.Uncertain(8, "claimed by the previous leader")
+            : new LeaderGate.Decision.Fire(8);
+
+    /**
+     * Issue 12, finding 1, second line of defence: per term, one decision per (job, slot). A one-time job registered
+     * after its time, between a takeover and the recovery of it, is planned twice: once by its registration and once
+     * by the recovery. It fires once and goes through the fire path once: no second decision (here: a skip as
+     * {@code already_fired}) for the same slot in the same term.
+     */
+    @Test
+    void a_slot_planned_twice_in_one_term_goes_through_the_fire_path_once() {
+        engine = new Engine(clock, successor, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        clock.set(t("PT1H"));
+        engine.recover(new Engine.Takeover(t("PT10S"), t("PT20S")));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:30:00Z\nhttp: {url: http://127.0.0.1:9/x}"));
+        engine.tick();
+        assertEquals(List.of("a/once@" + t("PT30M") + ":FiredExecution", "a/once@" + t("PT30M") + ":SucceededExecution"),
+                events.lines());
     }
 }
