@@ -33,10 +33,14 @@ import java.time.Instant;
 record TermLedger(long term, Engine.Takeover base, Instant claimed, Instant wanted, Instant authorised, Instant firstAsked,
         Instant reported, Instant written) {
 
-    /** What a replica remembers of the last term it led, should it take the Lease back with nobody in between. */
-    record Remembered(long term, Instant started, Instant authorised) {
+    /**
+     * What a replica remembers of the last term it led, should it take the Lease back with nobody in between: how far
+     * it started slots, and the latest slot that may have been started without its knowing (one it let fire, or one
+     * it inherited as uncertain).
+     */
+    record Remembered(long term, Instant started, Instant mayHaveStarted) {
         Remembered withStarted(Instant through) {
-            return new Remembered(term, max(started, through), authorised);
+            return new Remembered(term, max(started, through), mayHaveStarted);
         }
     }
 
@@ -50,10 +54,11 @@ record TermLedger(long term, Engine.Takeover base, Instant claimed, Instant want
     /**
      * The term after this replica's own, with nobody in between (an API outage): a slot it claimed and never let
      * fire is simply not started yet; one it let fire and never learned was started may or may not have been,
-     * like a predecessor's. Its claims on the Lease stay valid for the new term.
+     * like a predecessor's, and so may one it inherited as uncertain. Its claims on the Lease stay valid for the new
+     * term.
      */
     static TermLedger ownTerm(long term, Remembered last, LeaseRecord acquired) {
-        Engine.Takeover base = new Engine.Takeover(last.started(), max(last.started(), last.authorised()));
+        Engine.Takeover base = new Engine.Takeover(last.started(), max(last.started(), last.mayHaveStarted()));
         return new TermLedger(term, base, acquired.claimedUntil(), null, null, null, null, null);
     }
 
@@ -172,7 +177,7 @@ record TermLedger(long term, Engine.Takeover base, Instant claimed, Instant want
 
     /** What to remember of this term once it is over. */
     Remembered remember(LeaseRecord mine) {
-        return new Remembered(term, startedThrough(mine), authorised);
+        return new Remembered(term, startedThrough(mine), max(authorised, base.claimedUntil()));
     }
 
     static Instant max(Instant a, Instant b) {

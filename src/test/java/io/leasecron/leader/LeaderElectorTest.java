@@ -382,4 +382,28 @@ class LeaderElectorTest {
         assertTrue(a.elector.isLeader());
         assertEquals(List.of("acquired 1 after null"), a.events);
     }
+
+    @Test
+    void a_slot_left_uncertain_by_a_crashed_leader_stays_uncertain_when_its_successor_takes_its_own_lease_back() throws Exception {
+        Node a = new Node("pod-a");
+        a.settle();
+        a.claim("2026-12-01T10:00:12Z");
+        assertEquals(new Decision.Fire(1), a.gate("2026-12-01T10:00:12Z"));
+        a.cut.set(true); // pod-a dies before recording that it started the slot
+        Node b = new Node("pod-b");
+        b.settle();
+        b.advance(Duration.ofSeconds(16));
+        assertTrue(b.elector.isLeader());
+        assertInstanceOf(Decision.Uncertain.class, b.gate("2026-12-01T10:00:12Z"));
+        // pod-b loses the API past its renew deadline and takes its own Lease back, nobody in between.
+        b.cut.set(true);
+        b.advance(Duration.ofSeconds(11));
+        assertFalse(b.elector.isLeader());
+        b.cut.set(false);
+        b.advance(Duration.ofSeconds(2));
+        assertTrue(b.elector.isLeader());
+        assertEquals(3, lease().term());
+        assertInstanceOf(Decision.Uncertain.class, b.gate("2026-12-01T10:00:12Z"),
+                "still pod-a's slot, which pod-a may have started: never fired as pod-b's own");
+    }
 }
