@@ -202,14 +202,15 @@ class ApiTest {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         String metrics = "";
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline && !metrics.contains("leasecron_fires_total{job=\"seed/ping\",outcome=\"succeeded\"}")) {
+        while (System.nanoTime() < deadline && !metrics.contains("leasecron_fires_total{job_id=\"seed/ping\",outcome=\"succeeded\"}")) {
             Thread.sleep(100); // waiting for a real fire of the running service, not for the scheduler under test
             metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         }
-        assertTrue(metrics.contains("leasecron_fires_total{job=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
-        assertTrue(metrics.contains("leasecron_fire_lateness_seconds_bucket{job=\"seed/ping\",le=\"0.005\"}"), metrics);
-        assertTrue(metrics.contains("leasecron_run_duration_seconds_count{job=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
+        assertTrue(metrics.contains("leasecron_fires_total{job_id=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
+        assertTrue(metrics.contains("leasecron_fire_lateness_seconds_bucket{job_id=\"seed/ping\",le=\"0.005\"}"), metrics);
+        assertTrue(metrics.contains("leasecron_run_duration_seconds_count{job_id=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
         assertTrue(metrics.contains("leasecron_jobs{state=\"invalid\"} 1.0"), metrics);
+        assertTrue(metrics.contains("leasecron_job_invalid{job_id=\"seed/broken\"} 1.0"), metrics);
         given().get("/api/v1/jobs/seed/ping").then().body("recentRuns[0].outcome", equalTo("succeeded"))
                 .body("recentRuns[0].replica", notNullValue());
     }

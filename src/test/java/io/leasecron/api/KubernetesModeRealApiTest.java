@@ -90,7 +90,7 @@ class KubernetesModeRealApiTest {
                 .body(containsString("\nleasecron_leader 1.0\n"))
                 // The startup check asked all eight questions of docs/rbac.md and was answered each time (an
                 // unanswered one ends the check early); a refused one would have stopped the boot.
-                .body(containsString("\nleasecron_api_requests_total{method=\"POST\",resource=\"selfsubjectaccessreviews\"} 8.0\n"));
+                .body(containsString("\nleasecron_api_requests_total{code=\"201\",method=\"POST\",resource=\"selfsubjectaccessreviews\"} 8.0\n"));
     }
 
     @Test

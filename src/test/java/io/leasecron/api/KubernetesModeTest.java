@@ -78,7 +78,7 @@ class KubernetesModeTest {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("leasecron_leader 1.0"))
-                .body(containsString("leasecron_api_requests_total{method=\"PUT\",resource=\"leases\"}"));
+                .body(containsString("leasecron_api_requests_total{code=\"200\",method=\"PUT\",resource=\"leases\"}"));
     }
 
     @Test
@@ -185,7 +185,7 @@ class KubernetesModeTest {
     }
 
     static double skippedNotLeader(String job) {
-        Matcher m = Pattern.compile("leasecron_skipped_fires_total\\{job=\"" + Pattern.quote(job) + "\",reason=\"not_leader\"\\} ([0-9.E]+)")
+        Matcher m = Pattern.compile("leasecron_skipped_fires_total\\{job_id=\"" + Pattern.quote(job) + "\",reason=\"not_leader\"\\} ([0-9.E]+)")
                 .matcher(given().get("/q/metrics").asString());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
