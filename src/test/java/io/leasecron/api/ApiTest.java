@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leasecron.Lifecycle;
 import io.leasecron.testing.Await;
 import io.leasecron.testing.LocalJobsDirectory;
+import io.leasecron.testing.Management;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -197,21 +198,26 @@ class ApiTest {
     }
 
     @Test
-    void probes_are_up_and_metrics_have_the_leasecron_series_of_real_fires() throws Exception {
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        String metrics = "";
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline && !metrics.contains("leasecron_fires_total{job=\"seed/ping\",outcome=\"succeeded\"}")) {
-            Thread.sleep(100); // waiting for a real fire of the running service, not for the scheduler under test
-            metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        }
-        assertTrue(metrics.contains("leasecron_fires_total{job=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
-        assertTrue(metrics.contains("leasecron_fire_lateness_seconds_bucket{job=\"seed/ping\",le=\"0.005\"}"), metrics);
-        assertTrue(metrics.contains("leasecron_run_duration_seconds_count{job=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
+    void probes_and_metrics_are_on_the_management_port_with_the_series_of_real_fires() {
+        Management.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        // A real fire of the running service, not the scheduler under test.
+        Await.until(() -> scrape().contains("leasecron_fires_total{job_id=\"seed/ping\",outcome=\"succeeded\"} "), "seed/ping fired");
+        String metrics = scrape();
+        assertTrue(metrics.contains("leasecron_fire_lateness_seconds_bucket{job_id=\"seed/ping\",le=\"0.005\"}"), metrics);
+        assertTrue(metrics.contains("leasecron_run_duration_seconds_count{job_id=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
         assertTrue(metrics.contains("leasecron_jobs{state=\"invalid\"} 1.0"), metrics);
+        assertTrue(metrics.contains("leasecron_job_invalid{job_id=\"seed/broken\"} 1.0"), metrics);
         given().get("/api/v1/jobs/seed/ping").then().body("recentRuns[0].outcome", equalTo("succeeded"))
                 .body("recentRuns[0].replica", notNullValue());
+
+        // The API port serves the API only.
+        given().get("/q/metrics").then().statusCode(404);
+        given().get("/q/health/ready").then().statusCode(404);
+    }
+
+    static String scrape() {
+        return Management.given().get("/q/metrics").then().statusCode(200).extract().asString();
     }
 
     /** {@code /runs}: the run history of a job, newest first, each run with every field; the seed job fires every second. */

@@ -18,6 +18,7 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.leasecron.leader.LeaseRecord;
+import io.leasecron.testing.Management;
 import io.leasecron.testing.RecordingTarget;
 import java.time.ZonedDateTime;
 import java.util.HashSet;
@@ -74,11 +75,13 @@ class KubernetesModeTest {
                 .body("renewedAt", notNullValue());
         var lease = admin.leases().inNamespace("jobs").withName("leasecron").get();
         assertEquals("pod-under-test", lease.getSpec().getHolderIdentity());
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/metrics").then().statusCode(200)
+        Management.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("leasecron_leader 1.0"))
-                .body(containsString("leasecron_api_requests_total{method=\"PUT\",resource=\"leases\"}"));
+                .body(containsString("leasecron_api_requests_total{code=\"200\",method=\"PUT\",resource=\"leases\"}"))
+                .body(containsString("leasecron_lease_request_duration_seconds_count{operation=\"update\",outcome=\"ok\"}"))
+                .body(containsString("leasecron_watch_restarts_total{resource=\"configmaps\"}"));
     }
 
     @Test
@@ -145,7 +148,7 @@ class KubernetesModeTest {
             });
             await(() -> !given().get("/api/v1/leader").jsonPath().getBoolean("isLeader"), "the replica stepped down");
             given().get("/api/v1/leader").then().body("holderIdentity", equalTo("intruder"));
-            given().get("/q/metrics").then().body(containsString("leasecron_leader 0.0"));
+            Management.given().get("/q/metrics").then().body(containsString("leasecron_leader 0.0"));
             await(() -> skippedNotLeader("ticks/tick") >= 1, "a slot refused by the gate as not_leader");
 
             // The intruder never renews: after the lease duration this replica acquires again, with a new term.
@@ -185,8 +188,8 @@ class KubernetesModeTest {
     }
 
     static double skippedNotLeader(String job) {
-        Matcher m = Pattern.compile("leasecron_skipped_fires_total\\{job=\"" + Pattern.quote(job) + "\",reason=\"not_leader\"\\} ([0-9.E]+)")
-                .matcher(given().get("/q/metrics").asString());
+        Matcher m = Pattern.compile("leasecron_skipped_fires_total\\{job_id=\"" + Pattern.quote(job) + "\",reason=\"not_leader\"\\} ([0-9.E]+)")
+                .matcher(Management.given().get("/q/metrics").asString());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
