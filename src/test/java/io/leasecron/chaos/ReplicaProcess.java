@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
  * One replica of the service as a real process: {@code java -jar target/quarkus-app/quarkus-run.jar} in Kubernetes
  * mode, reaching the API server through its own {@link io.leasecron.testing.TcpProxy}. It can be killed, stopped
  * and continued with signals, and started again under the same identity (a pod's restart); every start is one
- * incarnation.
+ * incarnation. Public for the monitoring tests, which scrape such replicas with a real Prometheus.
  */
-final class ReplicaProcess implements AutoCloseable {
+public final class ReplicaProcess implements AutoCloseable {
     private static String libfaketime;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
@@ -41,7 +41,7 @@ final class ReplicaProcess implements AutoCloseable {
     private volatile Instant startedAt;
 
     /** {@code port} serves the API, {@code managementPort} the probes and metrics (a port of their own, as in a pod). */
-    ReplicaProcess(String name, Path jar, Path dir, Map<String, String> env, Duration skew, int port, int managementPort) {
+    public ReplicaProcess(String name, Path jar, Path dir, Map<String, String> env, Duration skew, int port, int managementPort) {
         this.name = name;
         this.jar = jar;
         this.dir = dir;
@@ -75,7 +75,7 @@ final class ReplicaProcess implements AutoCloseable {
         return libfaketime;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
@@ -99,7 +99,7 @@ final class ReplicaProcess implements AutoCloseable {
         return process == null ? -1 : process.pid();
     }
 
-    synchronized void start() throws IOException {
+    public synchronized void start() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is already running");
         }
@@ -132,7 +132,7 @@ final class ReplicaProcess implements AutoCloseable {
     }
 
     /** Waits until {@code /q/health/ready} answers 200; fails if the process exits first or {@code limit} passes. */
-    void awaitReady(Duration limit) {
+    public void awaitReady(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
             Process p = process;
@@ -152,7 +152,7 @@ final class ReplicaProcess implements AutoCloseable {
     }
 
     /** SIGKILL: a crash, nothing released. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         Process p = process;
         state = State.DEAD;
         if (p != null) {
@@ -203,7 +203,7 @@ final class ReplicaProcess implements AutoCloseable {
     }
 
     /** One GET on this replica's API port; status -1 when it does not answer in time. */
-    Response get(String path, Duration timeout) {
+    public Response get(String path, Duration timeout) {
         return get(port, path, timeout);
     }
 
@@ -225,7 +225,7 @@ final class ReplicaProcess implements AutoCloseable {
         }
     }
 
-    record Response(int status, String body) {
+    public record Response(int status, String body) {
     }
 
     @Override
