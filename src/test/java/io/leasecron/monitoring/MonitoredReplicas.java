@@ -91,7 +91,7 @@ final class MonitoredReplicas implements AutoCloseable {
         await(() -> count("/ok") >= 6 && count("/fail") >= 6 && count("/slow") >= 2, "the jobs fire under " + leader.name());
         // A crash right after a claim: the successor finds claimed slots that were never started (uncertain) and
         // slots nobody claimed during the takeover (caught up).
-        await(() -> claimedAhead(Duration.ofSeconds(2)), "the leader's claim reaches 2 s beyond what it started");
+        await(this::claimedAhead, "the leader's claim reaches a slot beyond what it started");
         leader.kill();
         killed = leader.name();
         ReplicaProcess successor = awaitLeader(leader);
@@ -122,9 +122,9 @@ final class MonitoredReplicas implements AutoCloseable {
         env.put("LEASECRON_LEASE_DURATION", "3s");
         env.put("LEASECRON_RENEW_DEADLINE", "2s");
         env.put("LEASECRON_RETRY_PERIOD", "500ms");
-        // Claims reach 2 s ahead (less than the lease duration), so that a crash leaves slots uncertain, as the
-        // uncertain-slot panel and alert need.
-        env.put("LEASECRON_LEASE_CLAIM_AHEAD", "2s");
+        // Claims reach a second ahead, so that a crash leaves a slot uncertain (the uncertain-slot panel and alert),
+        // and the takeover, a lease duration after the last write, comes after slots nobody claimed (catch-up).
+        env.put("LEASECRON_LEASE_CLAIM_AHEAD", "1s");
         // Two attempts at once: the slow job holds one, so the others sometimes wait (the queue panels).
         env.put("LEASECRON_ENGINE_MAX_CONCURRENT_RUNS", "2");
         env.put("LEASECRON_ENGINE_SHUTDOWN_GRACE", "2s");
@@ -183,14 +183,20 @@ final class MonitoredReplicas implements AutoCloseable {
         return found[0];
     }
 
-    /** Whether the Lease's claim reaches at least {@code ahead} beyond what its holder recorded as started. */
-    private boolean claimedAhead(Duration ahead) {
+    /**
+     * Whether the Lease's claim reaches at least a second beyond what its holder recorded as started, with most of
+     * a second left before the next slot would be started: a crash now leaves the claimed slot uncertain.
+     */
+    private boolean claimedAhead() {
         Lease lease = admin.leases().inNamespace(NAMESPACE).withName("leasecron").get();
         Map<String, String> a = lease == null ? Map.of() : lease.getMetadata().getAnnotations();
         String claimed = a.get(LeaseRecord.CLAIMED_UNTIL);
         String dispatched = a.get(LeaseRecord.DISPATCHED_THROUGH);
-        return claimed != null && dispatched != null
-                && !Instant.parse(claimed).isBefore(Instant.parse(dispatched).plus(ahead));
+        if (claimed == null || dispatched == null) {
+            return false;
+        }
+        Instant through = Instant.parse(dispatched);
+        return !Instant.parse(claimed).isBefore(through.plusSeconds(1)) && Instant.now().isBefore(through.plusMillis(700));
     }
 
     /** Requests the target received on {@code path} so far. */

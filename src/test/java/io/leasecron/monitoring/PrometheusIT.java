@@ -78,6 +78,7 @@ class PrometheusIT {
             if (!v.type().equals("query")) {
                 continue;
             }
+            assertTrue(expected.containsKey(v.name()), "variable " + v.name() + ": this test does not know what it should list");
             Matcher m = LABEL_VALUES.matcher(v.query());
             assertTrue(m.matches(), "variable " + v.name() + ": expected label_values(<series>, <label>), got " + v.query());
             String match = PromQl.substitute(m.group(1), GRAFANA);
