@@ -27,7 +27,8 @@ class AlertRulesTest {
 
     @Test
     void promtool_accepts_the_rules_file() {
-        PrometheusTools.Result r = PrometheusTools.promtool(Duration.ofMinutes(1), "check", "rules", MonitoringFiles.RULES.toString());
+        PrometheusTools.Result r = PrometheusTools.promtool(Duration.ofMinutes(1), "check", "rules",
+                MonitoringFiles.RULES.toString());
         assertEquals(0, r.exit(), r.output());
         int alerts = MonitoringFiles.alerts(MonitoringFiles.rules()).size();
         assertTrue(r.output().contains("SUCCESS: " + alerts + " rules found"), r.output());
@@ -35,7 +36,8 @@ class AlertRulesTest {
 
     @Test
     void promtool_rule_unit_tests_pass() {
-        PrometheusTools.Result r = PrometheusTools.promtool(Duration.ofMinutes(1), "test", "rules", MonitoringFiles.RULE_TESTS.toString());
+        PrometheusTools.Result r = PrometheusTools.promtool(Duration.ofMinutes(1), "test", "rules",
+                MonitoringFiles.RULE_TESTS.toString());
         assertEquals(0, r.exit(), r.output());
         assertTrue(r.output().contains("SUCCESS"), r.output());
     }
@@ -50,7 +52,8 @@ class AlertRulesTest {
                 (check.path("exp_alerts").isEmpty() ? silent : firing).merge(alert, 1, Integer::sum);
             }
         }
-        Set<String> alerts = new TreeSet<>(MonitoringFiles.alerts(MonitoringFiles.rules()).stream().map(MonitoringFiles.Alert::name).toList());
+        Set<String> alerts = new TreeSet<>(MonitoringFiles.alerts(MonitoringFiles.rules()).stream()
+                .map(MonitoringFiles.Alert::name).toList());
         assertEquals(alerts, firing.keySet(), "alerts shown firing");
         assertEquals(alerts, silent.keySet(), "alerts shown not firing");
     }

@@ -138,13 +138,15 @@ final class MonitoredReplicas implements AutoCloseable {
      */
     private void putJobs() {
         Map<String, String> data = new LinkedHashMap<>();
-        data.put("ok", "schedule: \"@every 1s\"\ncatchUp: All\nstartingDeadlineSeconds: 60\nhttp:\n  url: " + target.url("/ok") + "\n");
+        data.put("ok", "schedule: \"@every 1s\"\ncatchUp: All\nstartingDeadlineSeconds: 60\nhttp:\n  url: "
+                + target.url("/ok") + "\n");
         data.put("failing", "schedule: \"@every 1s\"\nhttp:\n  url: " + target.url("/fail") + "\n");
         data.put("slow", "schedule: \"@every 1s\"\nconcurrencyPolicy: Forbid\ntimeout: 2500ms\nhttp:\n  url: "
                 + target.url("/slow") + "\n");
         data.put("broken", "schedule: \"61 * * * *\"\nhttp:\n  url: " + target.url("/ok") + "\n");
         admin.configMaps().inNamespace(NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata().withName(JOBS)
-                .withNamespace(NAMESPACE).addToLabels("leasecron.io/jobs", "true").endMetadata().withData(data).build()).create();
+                .withNamespace(NAMESPACE).addToLabels("leasecron.io/jobs", "true").endMetadata().withData(data).build())
+                .create();
     }
 
     /**

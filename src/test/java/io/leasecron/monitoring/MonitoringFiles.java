@@ -111,7 +111,8 @@ final class MonitoringFiles {
         List<Variable> out = new ArrayList<>();
         for (JsonNode v : dashboard.path("templating").path("list")) {
             JsonNode q = v.path("query");
-            out.add(new Variable(v.path("name").asText(), v.path("type").asText(), q.isObject() ? q.path("query").asText() : q.asText()));
+            out.add(new Variable(v.path("name").asText(), v.path("type").asText(),
+                    q.isObject() ? q.path("query").asText() : q.asText()));
         }
         return out;
     }

@@ -31,7 +31,8 @@ class PrometheusIT {
             "namespace", MonitoredReplicas.NAMESPACE, "job_id", ".*", "datasource", "prometheus");
     private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*),\\s*([a-z_]+)\\)");
     /** Held so that its level stays set: the in-process mock API server logs every request at INFO. */
-    private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+    private static final java.util.logging.Logger MOCK_SERVER_LOG =
+            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
     private static MonitoredReplicas run;
 
     @BeforeAll
@@ -41,7 +42,8 @@ class PrometheusIT {
         run = MonitoredReplicas.run(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath(),
                 Path.of("target/monitoring").toAbsolutePath());
         System.out.printf("monitoring run: %d s of data from 2 replicas (leader %s killed and restarted), set up in %d s%n",
-                Duration.between(run.start, run.end).toSeconds(), run.killed, Duration.ofNanos(System.nanoTime() - t0).toSeconds());
+                Duration.between(run.start, run.end).toSeconds(), run.killed,
+                Duration.ofNanos(System.nanoTime() - t0).toSeconds());
     }
 
     @AfterAll
@@ -73,12 +75,14 @@ class PrometheusIT {
     @Test
     void every_template_variable_lists_the_values_of_the_run() {
         Map<String, Set<String>> expected = Map.of("namespace", Set.of(MonitoredReplicas.NAMESPACE),
-                "job_id", Set.of(MonitoredReplicas.JOBS + "/ok", MonitoredReplicas.JOBS + "/failing", MonitoredReplicas.JOBS + "/slow"));
+                "job_id", Set.of(MonitoredReplicas.JOBS + "/ok", MonitoredReplicas.JOBS + "/failing",
+                        MonitoredReplicas.JOBS + "/slow"));
         for (MonitoringFiles.Variable v : MonitoringFiles.variables(MonitoringFiles.dashboard())) {
             if (!v.type().equals("query")) {
                 continue;
             }
-            assertTrue(expected.containsKey(v.name()), "variable " + v.name() + ": this test does not know what it should list");
+            assertTrue(expected.containsKey(v.name()),
+                    "variable " + v.name() + ": this test does not know what it should list");
             Matcher m = LABEL_VALUES.matcher(v.query());
             assertTrue(m.matches(), "variable " + v.name() + ": expected label_values(<series>, <label>), got " + v.query());
             String match = PromQl.substitute(m.group(1), GRAFANA);
@@ -116,7 +120,8 @@ class PrometheusIT {
             for (JsonNode rule : group.path("rules")) {
                 seen.add(rule.path("name").asText());
                 if (!rule.path("health").asText().equals("ok")) {
-                    failures.add(rule.path("name").asText() + ": " + rule.path("health").asText() + " " + rule.path("lastError").asText());
+                    failures.add(rule.path("name").asText() + ": " + rule.path("health").asText() + " "
+                            + rule.path("lastError").asText());
                 }
             }
         }
@@ -139,7 +144,8 @@ class PrometheusIT {
             assertTrue(raised.contains(expected), expected + " should be pending or firing; raised: " + raised);
         }
         assertTrue(raised.stream().noneMatch(a -> a.startsWith("LeasecronJobFailing " + jobs + "ok")), "raised: " + raised);
-        assertTrue(raised.stream().noneMatch(a -> a.startsWith("LeasecronNoLeader") || a.startsWith("LeasecronMultipleLeaders")),
+        assertTrue(raised.stream().noneMatch(a -> a.startsWith("LeasecronNoLeader")
+                || a.startsWith("LeasecronMultipleLeaders")),
                 "one replica leads at the end of the run; raised: " + raised);
     }
 

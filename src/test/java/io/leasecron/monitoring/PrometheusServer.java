@@ -58,7 +58,8 @@ final class PrometheusServer implements AutoCloseable {
         long deadline = System.nanoTime() + readyLimit.toNanos();
         while (System.nanoTime() < deadline) {
             if (!server.process.isAlive()) {
-                throw new IllegalStateException("prometheus exited with " + server.process.exitValue() + ": " + server.logTail());
+                throw new IllegalStateException("prometheus exited with " + server.process.exitValue() + ": "
+                        + server.logTail());
             }
             if (server.status("/-/ready") == 200) {
                 return server;
@@ -66,7 +67,8 @@ final class PrometheusServer implements AutoCloseable {
             pause(Duration.ofMillis(100));
         }
         server.close();
-        throw new IllegalStateException("prometheus was not ready within " + readyLimit.toSeconds() + " s: " + server.logTail());
+        throw new IllegalStateException("prometheus was not ready within " + readyLimit.toSeconds() + " s: "
+                + server.logTail());
     }
 
     String url() {
