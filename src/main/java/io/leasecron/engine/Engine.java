@@ -999,7 +999,7 @@ public final class Engine {
         }
         run.future = future;
         publish(new FiredExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, started,
-                Duration.between(run.due, started), run.queuedAt == null ? Duration.ZERO : Duration.between(run.queuedAt, started)));
+                Duration.between(run.due, started), run.queuedAt == null ? Duration.ZERO : Duration.between(run.queuedAt, started), false));
         CompletableFuture<Void> pending = fire.handOff().pending();
         CompletableFuture<?> handOff = pending == null ? null : CompletableFuture.anyOf(pending, future);
         if (run.finished.get()) {

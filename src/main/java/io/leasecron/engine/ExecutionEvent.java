@@ -16,10 +16,11 @@ public sealed interface ExecutionEvent {
 
     /**
      * An attempt was started. {@code lateness} = start time - scheduled time (retries: - retry due time);
-     * {@code queued}: the part of it spent waiting for the replica's concurrency limit.
+     * {@code queued}: the part of it spent waiting for the replica's concurrency limit; {@code catchUp}: the slot
+     * fires late because the job's {@code catchUp} policy selected it (after an outage, a pause or a takeover).
      */
     record FiredExecution(JobId job, Instant slot, int attempt, long term, String replica, Instant firedAt,
-            Duration lateness, Duration queued) implements ExecutionEvent {
+            Duration lateness, Duration queued, boolean catchUp) implements ExecutionEvent {
     }
 
     /**

@@ -34,18 +34,21 @@ final class ReplicaProcess implements AutoCloseable {
     private final Map<String, String> env;
     private final Duration skew;
     private final int port;
+    private final int managementPort;
     private volatile Process process;
     private volatile State state = State.DEAD;
     private volatile int incarnation;
     private volatile Instant startedAt;
 
-    ReplicaProcess(String name, Path jar, Path dir, Map<String, String> env, Duration skew, int port) {
+    /** {@code port} serves the API, {@code managementPort} the probes and metrics (a port of their own, as in a pod). */
+    ReplicaProcess(String name, Path jar, Path dir, Map<String, String> env, Duration skew, int port, int managementPort) {
         this.name = name;
         this.jar = jar;
         this.dir = dir;
         this.env = new LinkedHashMap<>(env);
         this.skew = skew;
         this.port = port;
+        this.managementPort = managementPort;
     }
 
     /**
@@ -109,6 +112,7 @@ final class ReplicaProcess implements AutoCloseable {
                 || k.equals("LD_PRELOAD"));
         pb.environment().putAll(env);
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         if (!skew.isZero()) {
             pb.environment().put("LD_PRELOAD", libfaketime());
             pb.environment().put("FAKETIME", (skew.isNegative() ? "-" : "+") + skew.abs().toMillis() / 1000.0 + "s");
@@ -137,7 +141,7 @@ final class ReplicaProcess implements AutoCloseable {
                 throw new IllegalStateException(name + " exited with " + (p == null ? "?" : p.exitValue())
                         + " before it was ready; see " + dir.resolve(name + ".log"));
             }
-            if (get("/q/health/ready", Duration.ofMillis(500)).status() == 200) {
+            if (management("/q/health/ready", Duration.ofMillis(500)).status() == 200) {
                 state = State.RUNNING;
                 return;
             }
@@ -198,8 +202,17 @@ final class ReplicaProcess implements AutoCloseable {
         return p != null && p.isAlive();
     }
 
-    /** One GET on this replica's HTTP port; status -1 when it does not answer in time. */
+    /** One GET on this replica's API port; status -1 when it does not answer in time. */
     Response get(String path, Duration timeout) {
+        return get(port, path, timeout);
+    }
+
+    /** One GET on this replica's management port (probes, metrics); status -1 when it does not answer in time. */
+    Response management(String path, Duration timeout) {
+        return get(managementPort, path, timeout);
+    }
+
+    private static Response get(int port, String path, Duration timeout) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
