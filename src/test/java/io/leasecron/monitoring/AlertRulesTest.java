@@ -1,6 +1,5 @@
 package io.leasecron.monitoring;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * The shipped alert rules (dashboards/leasecron-alerts.yaml) with the real promtool: they load, and their unit tests
  * (dashboards/tests/leasecron-alerts.test.yaml) pass and show every alert both firing and not firing. Also what an
  * on-call person needs of each alert: a {@code for}, a severity, a summary and description naming what is wrong,
- * and a runbook section in docs/alerts.md; and that the chart ships the same file.
+ * and a runbook section in docs/alerts.md. (helm/MonitoringFilesTest checks that the chart ships the same file.)
  */
 class AlertRulesTest {
     private static final Set<String> SEVERITIES = Set.of("critical", "warning");
@@ -105,12 +104,5 @@ class AlertRulesTest {
             }
         }
         assertEquals(Map.of(), undocumented, "metrics not in " + MonitoringFiles.METRICS_DOC);
-    }
-
-    @Test
-    void the_chart_ships_the_same_rules_file() throws IOException {
-        assertArrayEquals(Files.readAllBytes(MonitoringFiles.RULES), Files.readAllBytes(MonitoringFiles.CHART_RULES),
-                MonitoringFiles.CHART_RULES + " must be a copy of " + MonitoringFiles.RULES + ": cp " + MonitoringFiles.RULES
-                        + " " + MonitoringFiles.CHART_RULES);
     }
 }

@@ -1,12 +1,9 @@
 package io.leasecron.monitoring;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -136,12 +133,5 @@ class DashboardTest {
             }
         }
         assertEquals(List.of(), problems);
-    }
-
-    @Test
-    void the_chart_ships_the_same_dashboard() throws IOException {
-        assertArrayEquals(Files.readAllBytes(MonitoringFiles.DASHBOARD), Files.readAllBytes(MonitoringFiles.CHART_DASHBOARD),
-                MonitoringFiles.CHART_DASHBOARD + " must be a copy of " + MonitoringFiles.DASHBOARD + ": cp "
-                        + MonitoringFiles.DASHBOARD + " " + MonitoringFiles.CHART_DASHBOARD);
     }
 }

@@ -24,8 +24,6 @@ final class MonitoringFiles {
     static final Path DASHBOARD = Path.of("dashboards/leasecron.json");
     static final Path RULES = Path.of("dashboards/leasecron-alerts.yaml");
     static final Path RULE_TESTS = Path.of("dashboards/tests/leasecron-alerts.test.yaml");
-    static final Path CHART_DASHBOARD = Path.of("helm/leasecron/files/dashboard.json");
-    static final Path CHART_RULES = Path.of("helm/leasecron/files/alerts.yaml");
     static final Path METRICS_DOC = Path.of("docs/metrics.md");
     static final Path ALERTS_DOC = Path.of("docs/alerts.md");
 
