@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The shipped dashboard and alert rules against a real Prometheus scraping two running replicas
  * ({@link MonitoredReplicas}): every query of every panel and every rule evaluates without error and returns data,
- * and the alerts the run provokes are exactly those that become pending or firing. Runs after {@code package}.
+ * and the alerts the run provokes become pending or firing while the leadership alerts stay quiet. Runs after
+ * {@code package}.
  */
 class PrometheusIT {
     /**
