@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.leasecron.testing.TcpProxy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,7 +119,7 @@ final class ChaosRun implements AutoCloseable {
             if (!api.streamsHttpWatches()) {
                 env.put("LEASECRON_WATCHES", "websocket");
             }
-            replicas.add(new ReplicaProcess(name, jar, dir, env, skews.get(i), freePort(), freePort()));
+            replicas.add(new ReplicaProcess(name, jar, dir, env, skews.get(i), io.leasecron.testing.Ports.free(), io.leasecron.testing.Ports.free()));
         }
         monitor.submit(this::monitor);
         facts.put("seed", seed);
@@ -371,11 +370,6 @@ final class ChaosRun implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
