@@ -33,10 +33,10 @@ import org.junit.jupiter.api.Test;
 class JvmImageIT {
     /**
      * The copied image. The sandbox mounts an empty /tmp, which would hide a checkout under /tmp (as a CI runner's
-     * may be): then the tool cache, outside the repository, holds it instead.
+     * may be): then it goes to /var/tmp, which the image's user can reach (a home directory may not be).
      */
     static final Path WORK = Path.of("target/image-jvm").toAbsolutePath().startsWith("/tmp/")
-            ? Path.of(System.getProperty("user.home"), ".cache", "leasecron-tools", "image-jvm-check")
+            ? Path.of("/var/tmp", "leasecron-image-jvm-check")
             : Path.of("target/image-jvm");
     static final Duration STARTUP_LIMIT = Duration.ofSeconds(120);
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
