@@ -218,11 +218,20 @@ final class Admission {
         } else {
             Decision.Uncertain u = (Decision.Uncertain) decision;
             decided(key, u.term());
-            boolean refire = spec.delivery() == Delivery.AtLeastOnce;
+            // AtLeastOnce fires it again, but no later than any slot may start.
+            Duration late = Duration.between(slot, now);
+            boolean tooLate = spec.startingDeadline().isPresent() && late.compareTo(spec.startingDeadline().get()) > 0;
+            boolean refire = spec.delivery() == Delivery.AtLeastOnce && !tooLate;
             listeners.publish(new UncertainExecution(spec.id(), slot, u.term(), refire, u.detail()));
-            if (!refire) {
+            if (spec.delivery() != Delivery.AtLeastOnce) {
                 listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.UNCERTAIN, u.detail()
                         + "; delivery AtMostOnce does not fire it again"));
+                return settle(c);
+            }
+            if (tooLate) {
+                listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.DEADLINE_EXCEEDED, u.detail()
+                        + "; delivery AtLeastOnce fires it again only within startingDeadlineSeconds "
+                        + spec.startingDeadline().get().toSeconds() + ", and it would start " + late.toMillis() + " ms late"));
                 return settle(c);
             }
             term = u.term();

@@ -9,6 +9,7 @@ import io.leasecron.engine.ExecutionEvent.FiredExecution;
 import io.leasecron.engine.ExecutionEvent.SkippedExecution;
 import io.leasecron.engine.ExecutionEvent.SucceededExecution;
 import io.leasecron.engine.ExecutionEvent.TimedOutExecution;
+import io.leasecron.engine.ExecutionEvent.UncertainExecution;
 import io.leasecron.execution.ActionRunner;
 import io.leasecron.execution.Fire;
 import io.leasecron.execution.RunResult;
@@ -815,5 +816,39 @@ class EngineTest {
         engine.tick();
         assertEquals(List.of("a/once@" + t("PT30M") + ":FiredExecution", "a/once@" + t("PT30M") + ":SucceededExecution"),
                 events.lines());
+    }
+
+    /** The engine with a gate that refuses as a follower until {@code leader} is set, then answers as it does. */
+    Engine followerThen(AtomicReference<LeaderGate> leader) {
+        LeaderGate gate = slot -> leader.get() == null
+                ? new LeaderGate.Decision.Refused(SkipReason.NOT_LEADER, "this replica does not hold the lease")
+                : leader.get().authorise(slot);
+        Engine e = new Engine(clock, gate, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        e.addListener(events);
+        return e;
+    }
+
+    /**
+     * Issue 12, finding 6b: {@code startingDeadlineSeconds} holds for an uncertain slot too. Under
+     * {@code delivery: AtLeastOnce} a successor fires an uncertain slot again, but not later than the deadline allows:
+     * past it, the slot is reported uncertain and skipped as {@code deadline_exceeded}, with the reason.
+     */
+    @Test
+    void an_uncertain_slot_is_not_fired_again_past_its_starting_deadline() {
+        AtomicReference<LeaderGate> leader = new AtomicReference<>();
+        engine = followerThen(leader);
+        engine.upsert(Jobs.every("a/job", "@every 10s", "delivery: AtLeastOnce", "catchUp: All", "startingDeadlineSeconds: 30"));
+        at("PT1M"); // a follower: slots up to 1 min refused
+        leader.set(successor);
+        engine.recover(new Engine.Takeover(t("PT10S"), t("PT20S")));
+        events.clear();
+        at("PT1M1S");
+        List<ExecutionEvent> of20 = events.all().stream().filter(e -> e.slot().equals(t("PT20S"))).toList();
+        assertEquals(List.of(new UncertainExecution(JobId.parse("a/job"), t("PT20S"), 8, false, "claimed by the previous leader"),
+                new SkippedExecution(JobId.parse("a/job"), t("PT20S"), SkipReason.DEADLINE_EXCEEDED, "claimed by the previous "
+                        + "leader; delivery AtLeastOnce fires it again only within startingDeadlineSeconds 30, and it would "
+                        + "start 41000 ms late")), of20);
+        assertEquals(List.of(t("PT40S"), t("PT50S"), t("PT1M")), fires.stream().map(Fire::slot).toList(),
+                "the slots after the claim that catch-up fires");
     }
 }
