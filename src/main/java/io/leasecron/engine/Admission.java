@@ -112,6 +112,9 @@ final class Admission {
             try {
                 if (c.isVoid()) {
                     waitingCopy.remove(new SlotKey(c.spec.id(), c.slot), c);
+                    if (!c.reg.removed) {
+                        listeners.publish(rescheduled(c));
+                    }
                     settle(c); // deleted, or rescheduled by an edit: its old slots are void
                     return;
                 }
@@ -268,6 +271,15 @@ final class Admission {
         if (term == decidedTerm) {
             decided.computeIfAbsent(key.slot(), t -> new HashSet<>(2)).add(key.job());
         }
+    }
+
+    /** The skip of a slot that came due under a schedule the job no longer has. */
+    private static SkippedExecution rescheduled(Candidate c) {
+        JobSpec now = c.reg.spec;
+        return new SkippedExecution(c.spec.id(), c.slot, SkipReason.SCHEDULE_CHANGED, "the schedule was edited from \""
+                + c.spec.scheduleText() + "\" (" + c.spec.timeZone() + ") to \"" + now.scheduleText() + "\" (" + now.timeZone()
+                + ") " + (c.waited ? "while this slot waited for its lease claim" : "before this slot could fire")
+                + "; slots of the old schedule do not fire");
     }
 
     /** The slot was deliberately not fired. */

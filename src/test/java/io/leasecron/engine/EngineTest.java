@@ -851,4 +851,30 @@ class EngineTest {
         assertEquals(List.of(t("PT40S"), t("PT50S"), t("PT1M")), fires.stream().map(Fire::slot).toList(),
                 "the slots after the claim that catch-up fires");
     }
+
+    /**
+     * Issue 12, finding 6c: an edit of the schedule voids the old schedule's slots, including one that came due and
+     * waits for its lease claim. It is reported as skipped, with the reason, not dropped without a word.
+     */
+    @Test
+    void a_slot_waiting_for_its_claim_when_the_schedule_is_edited_is_reported_as_skipped() {
+        List<Runnable> resolvers = new CopyOnWriteArrayList<>();
+        AtomicReference<Instant> claimed = new AtomicReference<>(T0);
+        engine = new Engine(clock, claimingAhead(claimed, resolvers, new CopyOnWriteArrayList<>()), runner, Runnable::run,
+                "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/job", "@every 10s"));
+        at("PT10S");
+        assertEquals(1, resolvers.size(), "10 s waits for its claim");
+        clock.set(t("PT10.5S"));
+        engine.upsert(Jobs.every("a/job", "@every 15s"));
+        claimed.set(t("PT15S"));
+        resolvers.forEach(Runnable::run);
+        at("PT15S");
+        assertEquals(List.of(new SkippedExecution(JobId.parse("a/job"), t("PT10S"), SkipReason.SCHEDULE_CHANGED,
+                "the schedule was edited from \"@every 10s\" (UTC) to \"@every 15s\" (UTC) while this slot waited for its "
+                        + "lease claim; slots of the old schedule do not fire")), events.of(SkippedExecution.class));
+        assertEquals(List.of(t("PT15S")), fires.stream().map(Fire::slot).toList());
+        assertEquals("schedule_changed", SkipReason.SCHEDULE_CHANGED.label());
+    }
 }
