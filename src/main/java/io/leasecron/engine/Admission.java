@@ -179,6 +179,11 @@ final class Admission {
             return settle(c);
         }
         if (c.skipReason != null) {
+            // Planning skips it (missed, too late). A slot the predecessor claimed is uncertain all the same: it may
+            // have run, which is for the delivery policy to weigh, not the catch-up policy.
+            if (!supervisor.stopping() && gate.authorise(slot) instanceof Decision.Uncertain u) {
+                return uncertain(c, key, u, now);
+            }
             listeners.publish(new SkippedExecution(spec.id(), slot, c.skipReason, c.skipDetail));
             return settle(c);
         }
@@ -205,12 +210,7 @@ final class Admission {
             return false;
         }
         waitingCopy.remove(key, c);
-        long term;
-        if (decision instanceof Decision.Fire f) {
-            term = f.term();
-            decided(key, term);
-            progress.fired(term);
-        } else if (decision instanceof Decision.Refused r) {
+        if (decision instanceof Decision.Refused r) {
             listeners.publish(new SkippedExecution(spec.id(), slot, r.reason(), r.detail()));
             // Only a slot an earlier term started is settled; any other refusal leaves it open, for a recovery.
             if (r.reason() == SkipReason.PREVIOUS_LEADER) {
@@ -218,29 +218,46 @@ final class Admission {
             }
             JobTable.refused(c);
             return open(c);
-        } else {
-            Decision.Uncertain u = (Decision.Uncertain) decision;
-            decided(key, u.term());
-            // AtLeastOnce fires it again, but no later than any slot may start.
-            Duration late = Duration.between(slot, now);
-            boolean tooLate = spec.startingDeadline().isPresent() && late.compareTo(spec.startingDeadline().get()) > 0;
-            boolean refire = spec.delivery() == Delivery.AtLeastOnce && !tooLate;
-            listeners.publish(new UncertainExecution(spec.id(), slot, u.term(), refire, u.detail()));
-            if (spec.delivery() != Delivery.AtLeastOnce) {
-                listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.UNCERTAIN, u.detail()
-                        + "; delivery AtMostOnce does not fire it again"));
-                return settle(c);
-            }
-            if (tooLate) {
-                listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.DEADLINE_EXCEEDED, u.detail()
-                        + "; delivery AtLeastOnce fires it again only within startingDeadlineSeconds "
-                        + spec.startingDeadline().get().toSeconds() + ", and it would start " + late.toMillis() + " ms late"));
-                return settle(c);
-            }
-            term = u.term();
-            progress.fired(term);
         }
+        if (decision instanceof Decision.Uncertain u) {
+            return uncertain(c, key, u, now);
+        }
+        long term = ((Decision.Fire) decision).term();
+        decided(key, term);
+        progress.fired(term);
         supervisor.admit(c, term, now);
+        return true;
+    }
+
+    /**
+     * A slot the predecessor claimed and may not have started: reported, then the delivery policy applies.
+     * {@code AtMostOnce} does not fire it again; {@code AtLeastOnce} does, but no later than any slot may start.
+     */
+    private boolean uncertain(Candidate c, SlotKey key, Decision.Uncertain u, Instant now) {
+        JobSpec spec = c.spec;
+        waitingCopy.remove(key, c);
+        decided(key, u.term());
+        Duration late = Duration.between(c.slot, now);
+        boolean tooLate = spec.startingDeadline().isPresent() && late.compareTo(spec.startingDeadline().get()) > 0;
+        boolean refire = spec.delivery() == Delivery.AtLeastOnce && !tooLate && !supervisor.stopping();
+        listeners.publish(new UncertainExecution(spec.id(), c.slot, u.term(), refire, u.detail()));
+        if (spec.delivery() != Delivery.AtLeastOnce) {
+            listeners.publish(new SkippedExecution(spec.id(), c.slot, SkipReason.UNCERTAIN, u.detail()
+                    + "; delivery AtMostOnce does not fire it again"));
+            return settle(c);
+        }
+        if (tooLate) {
+            listeners.publish(new SkippedExecution(spec.id(), c.slot, SkipReason.DEADLINE_EXCEEDED, u.detail()
+                    + "; delivery AtLeastOnce fires it again only within startingDeadlineSeconds "
+                    + spec.startingDeadline().get().toSeconds() + ", and it would start " + late.toMillis() + " ms late"));
+            return settle(c);
+        }
+        if (!refire) {
+            listeners.publish(new SkippedExecution(spec.id(), c.slot, SkipReason.SHUTTING_DOWN, "replica is shutting down"));
+            return open(c);
+        }
+        progress.fired(u.term());
+        supervisor.admit(c, u.term(), now);
         return true;
     }
 

@@ -877,4 +877,30 @@ class EngineTest {
         assertEquals(List.of(t("PT15S")), fires.stream().map(Fire::slot).toList());
         assertEquals("schedule_changed", SkipReason.SCHEDULE_CHANGED.label());
     }
+
+    /**
+     * Issue 12, finding 6e: a slot the predecessor claimed is uncertain, even when this replica's catch-up planning
+     * would skip it as missed. Here a new leader's engine stalls and its backlog spans slots the predecessor claimed
+     * ahead (up to 20 s): those are reported uncertain, and the job's delivery policy decides, as after a recovery.
+     */
+    @Test
+    void a_claimed_slot_that_catch_up_would_skip_as_missed_is_reported_uncertain() {
+        engine = new Engine(clock, successor, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/most", "@every 5s"));
+        engine.upsert(Jobs.every("a/least", "@every 5s", "delivery: AtLeastOnce"));
+        at("PT25.5S"); // stalled since 0 s: catch-up (Latest) plans 5 s to 20 s as missed, 25 s to fire
+        List<String> most = events.lines().stream().filter(l -> l.startsWith("a/most@")).toList();
+        assertEquals(List.of(
+                "a/most@" + t("PT5S") + ":SkippedExecution(missed)",
+                "a/most@" + t("PT10S") + ":SkippedExecution(missed)",
+                "a/most@" + t("PT15S") + ":UncertainExecution",
+                "a/most@" + t("PT15S") + ":SkippedExecution(uncertain)",
+                "a/most@" + t("PT20S") + ":UncertainExecution",
+                "a/most@" + t("PT20S") + ":SkippedExecution(uncertain)",
+                "a/most@" + t("PT25S") + ":FiredExecution",
+                "a/most@" + t("PT25S") + ":SucceededExecution"), most);
+        assertEquals(List.of("a/most@" + t("PT25S"), "a/least@" + t("PT15S"), "a/least@" + t("PT20S"), "a/least@" + t("PT25S")),
+                fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList(), "AtLeastOnce fires the uncertain slots again");
+    }
 }
