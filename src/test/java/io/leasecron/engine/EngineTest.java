@@ -903,4 +903,37 @@ class EngineTest {
         assertEquals(List.of("a/most@" + t("PT25S"), "a/least@" + t("PT15S"), "a/least@" + t("PT20S"), "a/least@" + t("PT25S")),
                 fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList(), "AtLeastOnce fires the uncertain slots again");
     }
+
+    /**
+     * {@code FiredExecution.catchUp}: false for the job's current slot, true for a slot fired while a later one was
+     * already due (a backlog after the engine fell behind, a takeover's recovery); a retry keeps its slot's value.
+     */
+    @Test
+    void a_fire_says_whether_it_was_a_catch_up() {
+        actions.put("a/flaky", f -> CompletableFuture.completedFuture(
+                f.attempt() == 1 ? new RunResult.Failed("HTTP 503") : new RunResult.Succeeded("ok")));
+        engine.upsert(Jobs.every("a/min", "@every 1m", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        engine.upsert(Jobs.every("a/flaky", "@every 1h", "retry: {attempts: 2, backoff: 10s}"));
+        at("PT3M30S"); // stalled: a/min's backlog
+        at("PT4M");
+        at("PT1H");
+        at("PT1H10S");
+        assertEquals(List.of("a/min@" + t("PT1M") + " true", "a/min@" + t("PT2M") + " true", "a/min@" + t("PT3M") + " false",
+                "a/min@" + t("PT4M") + " false", "a/min@" + t("PT1H") + " false", "a/flaky@" + t("PT1H") + " false",
+                "a/flaky@" + t("PT1H") + " false"), events.of(FiredExecution.class).stream()
+                .filter(f -> f.slot().isBefore(t("PT5M")) || f.slot().equals(t("PT1H")))
+                .map(f -> f.job() + "@" + f.slot() + " " + f.catchUp()).toList());
+
+        AtomicReference<LeaderGate> leader = new AtomicReference<>();
+        engine = followerThen(leader);
+        events.clear();
+        clock.set(T0);
+        engine.upsert(Jobs.every("a/job", "@every 5s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        at("PT30S");
+        leader.set(successor);
+        engine.recover(new Engine.Takeover(t("PT10S"), t("PT20S")));
+        at("PT30.5S");
+        assertEquals(List.of(t("PT25S") + " true", t("PT30S") + " false"), events.of(FiredExecution.class).stream()
+                .map(f -> f.slot() + " " + f.catchUp()).toList(), "recovered after the predecessor's claim");
+    }
 }
