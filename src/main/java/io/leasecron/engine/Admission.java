@@ -33,11 +33,13 @@ import org.jboss.logging.Logger;
  * line of defence against a slot planned twice (the first is that a recovery plans only slots passed without a
  * lease). Limits: skips decided before the gate (suspension, catch-up planning, a starting deadline) are not
  * recorded: they belong to no term, and a later term's recovery may rightly decide otherwise; a repeat of one is
- * reported again, never fired. The record is kept only above the progress reported to the gate: a slot at or before
- * it has started or been settled, and every path that plans a slot again holds progress back until it is offered.
+ * reported again, never fired. The record is kept only above the progress reported to the gate, so that it stays
+ * small: a repeat at or before that is not caught here. A planned copy holds progress back until it is decided, so
+ * such a repeat would have to be planned after the slot was reported as started, which only a takeover's recovery
+ * does, and that plans only slots this engine passed without a lease.
  */
 final class Admission {
-    private static final Logger LOG = Logger.getLogger(Engine.class);
+    private static final Logger LOG = Logger.getLogger(Admission.class);
 
     private final LeaderGate gate;
     private final JobTable jobs;
@@ -85,7 +87,6 @@ final class Admission {
         pending = new ArrayList<>();
         return out;
     }
-
 
     /** A new pass at {@code now}. */
     Pass pass(Instant now) {
