@@ -25,6 +25,7 @@ import io.leasecron.engine.EngineSettings;
 import io.leasecron.execution.Fire;
 import io.leasecron.execution.KubernetesJobRunner;
 import io.leasecron.execution.RunResult;
+import io.leasecron.helm.Helm;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
 import io.leasecron.job.JobSpec;
@@ -317,11 +318,34 @@ class RealApiServerTest {
                 + "list configmaps, watch configmaps, create events"), e.getMessage());
     }
 
+    /**
+     * The Role as users get it from {@code helm install}, with one verb taken away afterwards (as a hand-edited or
+     * outdated Role would be): the service's startup check, with a token of the chart's ServiceAccount, names exactly
+     * that verb, so the replica stops at startup instead of running without ever seeing its jobs.
+     */
+    @Test
+    void the_charts_role_without_watch_on_configmaps_fails_the_startup_check_naming_that_verb() throws Exception {
+        String ns = cp.createNamespace("chart-role");
+        Helm.pinned().run(cp.adminKubeconfig(), "install", "leasecron", "helm/leasecron", "--namespace", ns).ok("helm install");
+        cp.awaitGranted(ns, "leasecron", cp.admin().rbac().roles().inNamespace(ns).withName("leasecron").get());
+        KubernetesClient client = closing(cp.serviceAccountClient(ns, "leasecron", "leasecron/pod-a"));
+        Permissions.check(client, ns); // the chart's Role as installed: everything granted
+
+        cp.admin().rbac().roles().inNamespace(ns).withName("leasecron").edit(role -> {
+            role.getRules().stream().filter(r -> r.getResources().contains("configmaps")).forEach(r -> r.setVerbs(List.of("list")));
+            return role;
+        });
+        cp.awaitAuthorized(ns, "leasecron", "", "configmaps", "watch", false);
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Permissions.check(client, ns));
+        assertEquals(missingMessage(ns, "watch configmaps"), e.getMessage());
+    }
+
     // ---------------------------------------------------------------- kubernetesJob actions
 
     /**
-     * A {@code kubernetesJob} action whose service account has exactly the documented Role with its
-     * {@code kubernetesJob} rule added (create, list, watch, delete on jobs.batch; no get): one Job per slot under a
+     * A {@code kubernetesJob} action whose service account has exactly the chart's Role with
+     * {@code kubernetesJob.enabled=true} (create, list, watch, delete on jobs.batch; no get): one Job per slot under a
      * deterministic name, a second creation for that slot refused by the server and followed as the same run, the
      * outcome taken from the Job's status, and the history limits applied after each run. No controller-manager runs
      * here, so the test plays the Job controller and writes each Job's status through the status subresource.

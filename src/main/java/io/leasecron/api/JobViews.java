@@ -13,6 +13,7 @@ import io.leasecron.schedule.ClockChange;
 import io.leasecron.schedule.DstPolicy;
 import io.leasecron.schedule.Durations;
 import io.leasecron.schedule.Occurrence;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,18 +25,22 @@ final class JobViews {
     }
 
     /** One line of {@code GET /jobs}. */
+    @RegisterForReflection
     record Summary(String id, boolean valid, String error, String schedule, String timeZone, Boolean suspend,
             String nextRun, int running, String lastOutcome) {
     }
 
     /** {@code GET /jobs/{id}}. {@code spec} is the version being scheduled (the last valid one after a broken edit). */
+    @RegisterForReflection
     record Detail(String id, boolean valid, String error, List<String> problems, String specVersion, Map<String, Object> spec,
             int running, List<NextRun> nextRuns, List<Run> recentRuns) {
     }
 
+    @RegisterForReflection
     record NextRun(String time, String wallTime, String clockChange) {
     }
 
+    @RegisterForReflection
     record Run(String slot, String outcome, String replica, long term, int attempt, long durationMs, String detail,
             boolean willRetry) {
     }

@@ -4,6 +4,7 @@ import io.leasecron.engine.Engine;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
 import io.leasecron.observe.RunHistory;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -32,6 +33,7 @@ public class JobsResource {
     }
 
     /** {@code sourceErrors}: ConfigMaps or files that could not be read at all, by name. */
+    @RegisterForReflection
     public record JobList(List<JobViews.Summary> jobs, Map<String, String> sourceErrors) {
     }
 

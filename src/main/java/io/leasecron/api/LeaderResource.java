@@ -4,6 +4,7 @@ import io.leasecron.LeasecronConfig;
 import io.leasecron.Lifecycle;
 import io.leasecron.leader.AlwaysLeaderGate;
 import io.leasecron.leader.LeaderStatus;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -26,6 +27,7 @@ public class LeaderResource {
      * {@code since} and {@code renewedAt} are this replica's own clock while it leads, null otherwise and in local
      * mode; {@code claimedUntil} and {@code dispatchedThrough} are the fencing record as last seen on the Lease.
      */
+    @RegisterForReflection
     public record LeaderView(String mode, String holderIdentity, String self, boolean isLeader, long term, String since,
             String renewedAt, String claimedUntil, String dispatchedThrough, Integer leaseDurationSeconds, String lastError) {
     }

@@ -7,6 +7,7 @@ import io.leasecron.schedule.DstPolicy;
 import io.leasecron.schedule.InvalidScheduleException;
 import io.leasecron.schedule.Schedule;
 import io.leasecron.schedule.Schedules;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -35,10 +36,12 @@ public class PreviewResource {
         this.clock = clock;
     }
 
+    @RegisterForReflection
     public record PreviewRequest(String schedule, String cronType, String timeZone, String dstPolicy, String from,
             Integer count) {
     }
 
+    @RegisterForReflection
     public record PreviewResponse(String schedule, String timeZone, String dstPolicy, String from,
             List<JobViews.NextRun> nextRuns) {
     }

@@ -28,7 +28,9 @@ public record Fire(JobSpec spec, Instant slot, int attempt, long term, String re
      * again under {@code delivery: AtLeastOnce}) rather than recorded as started though nothing left the process.
      *
      * <p>By default, returning from {@link ActionRunner#start} is the hand-off. A runner whose work leaves the
-     * process later calls {@link #defer()} during {@code start} and completes the returned future when it has.
+     * process later calls {@link #defer()} during {@code start} and completes the returned future when it has, never
+     * on a timer or a guess: an attempt that ends before its work left (an HTTP connection that could not be made)
+     * stays without a hand-off, and its outcome (failed) is what settles the slot for the engine.
      */
     public static final class HandOff {
         private final CompletableFuture<Void> done = new CompletableFuture<>();

@@ -1,97 +1,74 @@
 package io.leasecron.execution;
 
-import io.leasecron.job.SecretResolver;
-
 import io.leasecron.job.HttpAction;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import io.leasecron.job.SecretResolver;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 
 /**
- * Runs {@link HttpAction}s with the JDK's non-blocking client. Every request carries the contract headers:
- * {@code Leasecron-Job}, {@code Leasecron-Scheduled-Time} (RFC 3339, UTC, milliseconds), {@code Idempotency-Key}
- * (stable per slot, the same on retries and on any replica), {@code Leasecron-Replica}, {@code Leasecron-Attempt}
- * and {@code Leasecron-Term} (the fencing term that authorised the fire).
+ * Runs {@link HttpAction}s over an {@link HttpTransport} (the JDK client in production). Every request carries the
+ * contract headers: {@code Leasecron-Job}, {@code Leasecron-Scheduled-Time} (RFC 3339, UTC, milliseconds),
+ * {@code Idempotency-Key} (stable per slot, the same on retries and on any replica), {@code Leasecron-Replica},
+ * {@code Leasecron-Attempt} and {@code Leasecron-Term} (the fencing term that authorised the fire).
+ *
+ * <p>One attempt delivers its request at most once: a request that may have reached the target is never sent again
+ * within the attempt, whatever the method; its failure goes to the job's {@code retry} settings, which send it again
+ * as the next attempt. Only a request that provably never left (no connection could be made) is sent again at once,
+ * once ({@link #RESENDS_NOT_SENT}). (The JDK client itself sends a GET or HEAD again once after a connection closed
+ * without an answer: see {@link JdkHttpTransport}.)
+ *
+ * <p>The attempt is handed off ({@link Fire.HandOff}) when the transport reports the request's head written, or when
+ * the target answers; never before. An attempt that fails first is not handed off: its outcome is.
  *
  * <p>Cancelling the returned future aborts the exchange; the request timeout is the job timeout as a backstop.
  * Only the status line decides the outcome; at most {@value #MAX_BODY_EXCERPT} characters of the response body
- * are kept for the run history of a failure.
+ * are kept for the run history of a failure, with Secret values redacted.
  */
 public final class HttpActionRunner implements ActionRunner {
     public static final DateTimeFormatter SCHEDULED_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
     static final int MAX_BODY_EXCERPT = 200;
-    /** How long after it was sent a request without a body counts as on its way to the target. */
-    static final java.time.Duration HAND_OFF_BOUND = java.time.Duration.ofMillis(250);
+    /** Sends again, at once, of a request that provably never left; one covers a connection refused in passing. */
+    static final int RESENDS_NOT_SENT = 1;
 
-    static {
-        // A request sent on a kept-alive connection that the target closed meanwhile (an idle timeout racing the
-        // next fire) never reached it: the JDK client sends it again on a new connection, but by default only for
-        // GET and HEAD. Every fire carries its Idempotency-Key, so this is safe for every method. Read once, when
-        // the client sends its first request; a value set on the command line wins.
-        if (System.getProperty("jdk.httpclient.enableAllMethodRetry") == null) {
-            System.setProperty("jdk.httpclient.enableAllMethodRetry", "true");
-        }
-    }
-
-    private final Executor executor;
+    private final HttpTransport transport;
     private final String userAgent;
     private final SecretResolver secrets;
-    /**
-     * Built on first use, not with the runner: building it loads the TLS trust store, a quarter second of CPU that
-     * would otherwise be spent while the service starts (see {@link #prepare()}).
-     */
-    private volatile HttpClient client;
 
     public HttpActionRunner(Executor executor, String userAgent) {
         this(executor, userAgent, SecretResolver.none("no Secrets are available"));
     }
 
+    /** Over the JDK client, which runs its work on {@code executor}. */
     public HttpActionRunner(Executor executor, String userAgent, SecretResolver secrets) {
-        this.executor = executor;
+        this(new JdkHttpTransport(executor), userAgent, secrets);
+    }
+
+    public HttpActionRunner(HttpTransport transport, String userAgent, SecretResolver secrets) {
+        this.transport = transport;
         this.userAgent = userAgent;
         this.secrets = secrets;
     }
 
-    /** Builds the client now if no fire has built it yet, so that the first fire does not wait for it. */
+    /** Lets the transport do its slow setup now, so that the first fire does not wait for it. */
     public void prepare() {
-        client();
-    }
-
-    private HttpClient client() {
-        HttpClient c = client;
-        if (c == null) {
-            synchronized (this) {
-                c = client;
-                if (c == null) {
-                    c = HttpClient.newBuilder()
-                            .executor(executor)
-                            .connectTimeout(Duration.ofSeconds(10))
-                            .followRedirects(HttpClient.Redirect.NEVER)
-                            .build();
-                    client = c;
-                }
-            }
-        }
-        return c;
+        transport.prepare();
     }
 
     @Override
     public CompletableFuture<RunResult> start(Fire fire) {
         HttpAction http = (HttpAction) fire.spec().action();
         CompletableFuture<Void> handedOff = fire.handOff().defer();
-        HttpRequest.Builder request = HttpRequest.newBuilder(http.url())
-                .timeout(fire.spec().timeout())
-                .method(http.method(), http.body() == null
-                        ? HttpRequest.BodyPublishers.noBody()
-                        : signalling(HttpRequest.BodyPublishers.ofString(http.body()), handedOff));
-        http.headers().forEach(request::header);
-        java.util.List<String> secretValues = new java.util.ArrayList<>();
+        Map<String, String> headers = new LinkedHashMap<>();
+        http.headers().forEach((name, value) -> put(headers, name, value));
+        List<String> secretValues = new ArrayList<>();
         for (var h : http.secretHeaders().entrySet()) {
             try {
                 String value = secrets.value(h.getValue());
@@ -99,106 +76,93 @@ public final class HttpActionRunner implements ActionRunner {
                     return CompletableFuture.completedFuture(new RunResult.Failed("header " + h.getKey() + ": the value of "
                             + h.getValue() + " contains a line break; header values are one line"));
                 }
-                request.header(h.getKey(), value);
+                put(headers, h.getKey(), value);
                 secretValues.add(value);
             } catch (SecretResolver.SecretUnavailableException e) {
                 return CompletableFuture.completedFuture(new RunResult.Failed("header " + h.getKey() + ": " + e.getMessage()));
             }
         }
-        request.setHeader("User-Agent", userAgent)
-                .setHeader("Leasecron-Job", fire.spec().id().toString())
-                .setHeader("Leasecron-Scheduled-Time", SCHEDULED_TIME.format(fire.slot()))
-                .setHeader("Idempotency-Key", fire.idempotencyKey())
-                .setHeader("Leasecron-Replica", fire.replica())
-                .setHeader("Leasecron-Attempt", Integer.toString(fire.attempt()))
-                .setHeader("Leasecron-Term", Long.toString(fire.term()));
-        HttpRequest built = request.build();
-        CompletableFuture<HttpResponse<String>> exchange;
-        try {
-            exchange = client().sendAsync(built, info -> {
-                handedOff.complete(null);
-                return HttpResponse.BodyHandlers.ofString().apply(info);
+        put(headers, "User-Agent", userAgent);
+        put(headers, "Leasecron-Job", fire.spec().id().toString());
+        put(headers, "Leasecron-Scheduled-Time", SCHEDULED_TIME.format(fire.slot()));
+        put(headers, "Idempotency-Key", fire.idempotencyKey());
+        put(headers, "Leasecron-Replica", fire.replica());
+        put(headers, "Leasecron-Attempt", Integer.toString(fire.attempt()));
+        put(headers, "Leasecron-Term", Long.toString(fire.term()));
+        Attempt attempt = new Attempt(http, new HttpTransport.Request(http.method(), http.url(), headers, http.body(),
+                fire.spec().timeout()), secretValues, handedOff);
+        attempt.send(RESENDS_NOT_SENT);
+        return attempt.result;
+    }
+
+    /** Sets {@code name}, replacing a value set before under any spelling of it. */
+    private static void put(Map<String, String> headers, String name, String value) {
+        headers.keySet().removeIf(name::equalsIgnoreCase);
+        headers.put(name, value);
+    }
+
+    /** One attempt: its sends (more than one only while none left the process) and its result. */
+    private final class Attempt {
+        final HttpAction http;
+        final HttpTransport.Request request;
+        final List<String> secretValues;
+        final CompletableFuture<Void> handedOff;
+        /**
+         * A plain future of our own, so that cancelling it reads as cancelled (the JDK client's futures propagate a
+         * cancel upstream first and would complete as "failed: Request cancelled").
+         */
+        final CompletableFuture<RunResult> result = new CompletableFuture<>();
+        final List<HttpTransport.Exchange> exchanges = new CopyOnWriteArrayList<>();
+
+        Attempt(HttpAction http, HttpTransport.Request request, List<String> secretValues, CompletableFuture<Void> handedOff) {
+            this.http = http;
+            this.request = request;
+            this.secretValues = secretValues;
+            this.handedOff = handedOff;
+            // Cancelling the result (timeout, Replace) must abort the request itself, not only stop waiting for it.
+            result.whenComplete((r, e) -> {
+                if (result.isCancelled()) {
+                    exchanges.forEach(HttpTransport.Exchange::abort);
+                }
             });
-        } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(new RunResult.Failed(http.method() + " " + http.url() + " failed: " + describe(e)));
         }
-        // The request has left this process once the target answers, or once the client takes the body (it has
-        // written the head by then). A request without a body gives no such signal: HAND_OFF_BOUND after it was
-        // sent, it counts as on its way (a replica killed before that leaves its slot uncertain, not started).
-        handedOff.completeOnTimeout(null, HAND_OFF_BOUND.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        // A plain future of our own: the client's futures propagate cancel upstream first, which would complete
-        // this one as "failed: Request cancelled" instead of cancelled.
-        CompletableFuture<RunResult> result = new CompletableFuture<>();
-        exchange.whenComplete((response, error) -> {
-            if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
-                result.complete(new RunResult.Failed(http.method() + " " + http.url() + " failed: " + describe(cause)));
-                return;
-            }
-            int status = response.statusCode();
-            result.complete(http.expectStatus().matches(status) ? new RunResult.Succeeded("HTTP " + status)
-                    : new RunResult.Failed("HTTP " + status + ", expected " + http.expectStatus()
-                            + excerpt(Redaction.redact(response.body() == null ? "" : response.body(), secretValues))));
-        });
-        // Cancelling the result (timeout, Replace) must abort the request itself, not only stop waiting for it.
-        result.whenComplete((r, e) -> {
+
+        void send(int resendsLeft) {
+            HttpTransport.Exchange exchange = transport.send(request, new HttpTransport.Listener() {
+                @Override
+                public void headWritten() {
+                    handedOff.complete(null);
+                }
+
+                @Override
+                public void ended(HttpTransport.Outcome outcome) {
+                    if (outcome instanceof HttpTransport.Outcome.Failed f && !f.mayHaveReached() && resendsLeft > 0
+                            && !result.isDone()) {
+                        send(resendsLeft - 1); // nothing left the process: sending it again is no second delivery
+                        return;
+                    }
+                    if (outcome instanceof HttpTransport.Outcome.Answered) {
+                        handedOff.complete(null); // an answer proves it, whatever the transport reported before
+                    }
+                    result.complete(judge(outcome));
+                }
+            });
+            exchanges.add(exchange);
             if (result.isCancelled()) {
-                exchange.cancel(true);
+                exchange.abort();
             }
-        });
-        return result;
-    }
+        }
 
-    /** {@code body}, completing {@code taken} when the client first asks for it (after writing the head). */
-    private static HttpRequest.BodyPublisher signalling(HttpRequest.BodyPublisher body, CompletableFuture<Void> taken) {
-        return new HttpRequest.BodyPublisher() {
-            @Override
-            public long contentLength() {
-                return body.contentLength();
+        RunResult judge(HttpTransport.Outcome outcome) {
+            if (outcome instanceof HttpTransport.Outcome.Answered a) {
+                return http.expectStatus().matches(a.status()) ? new RunResult.Succeeded("HTTP " + a.status())
+                        : new RunResult.Failed("HTTP " + a.status() + ", expected " + http.expectStatus()
+                                + excerpt(Redaction.redact(a.body() == null ? "" : a.body(), secretValues)));
             }
-
-            @Override
-            public void subscribe(java.util.concurrent.Flow.Subscriber<? super java.nio.ByteBuffer> subscriber) {
-                body.subscribe(new java.util.concurrent.Flow.Subscriber<java.nio.ByteBuffer>() {
-                    @Override
-                    public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
-                        subscriber.onSubscribe(new java.util.concurrent.Flow.Subscription() {
-                            @Override
-                            public void request(long n) {
-                                taken.complete(null);
-                                subscription.request(n);
-                            }
-
-                            @Override
-                            public void cancel() {
-                                subscription.cancel();
-                            }
-                        });
-                    }
-
-                    @Override
-                    public void onNext(java.nio.ByteBuffer item) {
-                        subscriber.onNext(item);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        subscriber.onError(t);
-                    }
-
-                    @Override
-                    public void onComplete() {
-                        subscriber.onComplete();
-                    }
-                });
-            }
-        };
-    }
-
-    private static String describe(Throwable t) {
-        String name = t.getClass().getSimpleName();
-        return t.getMessage() == null ? name : name + ": " + t.getMessage();
+            HttpTransport.Outcome.Failed f = (HttpTransport.Outcome.Failed) outcome;
+            return new RunResult.Failed(http.method() + " " + http.url() + " failed: " + f.error()
+                    + (f.mayHaveReached() ? "; the target may have received it" : ""));
+        }
     }
 
     private static String excerpt(String body) {

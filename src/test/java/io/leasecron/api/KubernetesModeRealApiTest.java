@@ -13,12 +13,12 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.leasecron.leader.LeaseRecord;
 import io.leasecron.testing.Await;
+import io.leasecron.testing.Management;
 import io.leasecron.testing.RealControlPlane;
 import io.leasecron.testing.RealControlPlaneResource;
 import io.leasecron.testing.RealControlPlaneResource.Cluster;
 import io.leasecron.testing.RealControlPlaneResource.InjectCluster;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import java.time.Year;
@@ -31,35 +31,19 @@ import org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable;
 
 /**
  * The whole service, booted by Quarkus in Kubernetes mode against a real kube-apiserver ({@link RealControlPlaneResource}):
- * with a ServiceAccount token and exactly the Role of k8s/rbac.yaml it passes its startup permission check, takes the
+ * with a ServiceAccount token and exactly the Role the Helm chart installs it passes its startup permission check, takes the
  * Lease, follows job ConfigMaps over HTTP watch streams (which the mock server of {@link KubernetesModeTest} cannot
  * serve), reports a broken edit on the job and in one Event, and says so on its API, probes and metrics.
  */
 @QuarkusTest
-@TestProfile(KubernetesModeRealApiTest.RealApi.class)
+@TestProfile(RealControlPlaneResource.Profile.class)
 @DisabledIfEnvironmentVariable(named = RealControlPlane.SKIP_ENV, matches = "1",
         disabledReason = RealControlPlane.SKIP_ENV + "=1: the tests against a real kube-apiserver are skipped (docs/testing.md)")
 class KubernetesModeRealApiTest {
-    static final String REPLICA = "pod-under-test";
+    static final String REPLICA = RealControlPlaneResource.Profile.REPLICA;
     static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
-
-    public static class RealApi implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("leasecron.replica", REPLICA);
-        }
-
-        @Override
-        public List<TestResourceEntry> testResources() {
-            return List.of(new TestResourceEntry(RealControlPlaneResource.class));
-        }
-
-        /** ApiTest's global LocalJobsDirectory would put this service in local mode. */
-        @Override
-        public boolean disableGlobalTestResources() {
-            return true;
-        }
-    }
+    /** The job of ConfigMap team, beside the one the chart installed ({@link RealControlPlaneResource#CHART_JOB}). */
+    static final String TEAM_JOB = "jobs.find { it.id == 'team/new-year' }";
 
     @InjectCluster
     Cluster cluster;
@@ -84,13 +68,13 @@ class KubernetesModeRealApiTest {
         assertEquals(3, lease.getSpec().getLeaseDurationSeconds());
         assertEquals(Long.toString(term), lease.getMetadata().getAnnotations().get(LeaseRecord.TERM));
 
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/metrics").then().statusCode(200)
+        Management.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("\nleasecron_leader 1.0\n"))
                 // The startup check asked all eight questions of docs/rbac.md and was answered each time (an
                 // unanswered one ends the check early); a refused one would have stopped the boot.
-                .body(containsString("\nleasecron_api_requests_total{method=\"POST\",resource=\"selfsubjectaccessreviews\"} 8.0\n"));
+                .body(containsString("\nleasecron_api_requests_total{code=\"201\",method=\"POST\",resource=\"selfsubjectaccessreviews\"} 8.0\n"));
     }
 
     @Test
@@ -103,28 +87,28 @@ class KubernetesModeRealApiTest {
         admin.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName("team")
                 .addToLabels("leasecron.io/jobs", "true").endMetadata()
                 .withData(Map.of("new-year", job("0 0 1 1 *"))).build()).create();
-        Await.until(() -> given().get("/api/v1/jobs").jsonPath().getList("jobs.id").equals(List.of("team/new-year")),
-                "the ConfigMap reached the catalogue through the watch");
+        Await.until(() -> given().get("/api/v1/jobs").jsonPath().getList("jobs.id").equals(List.of(RealControlPlaneResource.CHART_JOB,
+                "team/new-year")), "the ConfigMap reached the catalogue through the watch");
 
         // Midnight in Berlin on the next first of January, as an instant: 23:00 or 22:00 UTC the day before.
         String newYear = JobViews.time(ZonedDateTime.of(Year.now(BERLIN).getValue() + 1, 1, 1, 0, 0, 0, 0, BERLIN).toInstant());
         given().get("/api/v1/jobs").then().statusCode(200)
-                .body("jobs[0].valid", equalTo(true))
-                .body("jobs[0].schedule", equalTo("0 0 1 1 *"))
-                .body("jobs[0].timeZone", equalTo("Europe/Berlin"))
-                .body("jobs[0].nextRun", equalTo(newYear))
+                .body(TEAM_JOB + ".valid", equalTo(true))
+                .body(TEAM_JOB + ".schedule", equalTo("0 0 1 1 *"))
+                .body(TEAM_JOB + ".timeZone", equalTo("Europe/Berlin"))
+                .body(TEAM_JOB + ".nextRun", equalTo(newYear))
                 .body("sourceErrors", equalTo(Map.of()));
 
         admin.configMaps().inNamespace(ns).withName("team").edit(cm -> new ConfigMapBuilder(cm)
                 .withData(Map.of("new-year", job("0 0 1 13 *"))).build());
-        Await.until(() -> !given().get("/api/v1/jobs").jsonPath().getBoolean("jobs[0].valid"), "the broken edit reached the catalogue");
+        Await.until(() -> !given().get("/api/v1/jobs").jsonPath().getBoolean(TEAM_JOB + ".valid"), "the broken edit reached the catalogue");
 
         String error = "team/new-year: schedule \"0 0 1 13 *\": month 13 is out of range 1-12";
         given().get("/api/v1/jobs").then().statusCode(200)
-                .body("jobs.id", equalTo(List.of("team/new-year")))
-                .body("jobs[0].error", equalTo(error))
-                .body("jobs[0].schedule", equalTo("0 0 1 1 *"))
-                .body("jobs[0].nextRun", equalTo(newYear));
+                .body("jobs.id", equalTo(List.of(RealControlPlaneResource.CHART_JOB, "team/new-year")))
+                .body(TEAM_JOB + ".error", equalTo(error))
+                .body(TEAM_JOB + ".schedule", equalTo("0 0 1 1 *"))
+                .body(TEAM_JOB + ".nextRun", equalTo(newYear));
         given().get("/api/v1/jobs/team/new-year").then().statusCode(200)
                 .body("valid", equalTo(false))
                 .body("error", equalTo(error))

@@ -120,7 +120,7 @@ final class ChaosRun implements AutoCloseable {
             if (!api.streamsHttpWatches()) {
                 env.put("LEASECRON_WATCHES", "websocket");
             }
-            replicas.add(new ReplicaProcess(name, jar, dir, env, skews.get(i), freePort()));
+            replicas.add(new ReplicaProcess(name, jar, dir, env, skews.get(i), freePort(), freePort()));
         }
         monitor.submit(this::monitor);
         facts.put("seed", seed);
@@ -291,7 +291,7 @@ final class ChaosRun implements AutoCloseable {
                 }
                 int incarnation = r.incarnation();
                 for (String probe : List.of("live", "ready")) {
-                    ReplicaProcess.Response resp = r.get("/q/health/" + probe, Duration.ofSeconds(1));
+                    ReplicaProcess.Response resp = r.management("/q/health/" + probe, Duration.ofSeconds(1));
                     // A probe cut short because monitoring stopped (it interrupts this thread) is not the replica's failure.
                     if (resp.status() != 200 && monitoring && r.state() == ReplicaProcess.State.RUNNING
                             && r.incarnation() == incarnation) {
@@ -301,7 +301,7 @@ final class ChaosRun implements AutoCloseable {
                 }
                 if (round % 4 == 0) {
                     ApiUsage u = usage.get(r.name() + "#" + incarnation);
-                    ReplicaProcess.Response m = r.get("/q/metrics", Duration.ofSeconds(1));
+                    ReplicaProcess.Response m = r.management("/q/metrics", Duration.ofSeconds(1));
                     if (u != null && m.status() == 200) {
                         u.scraped(m.body());
                     }
@@ -317,7 +317,7 @@ final class ChaosRun implements AutoCloseable {
         for (ReplicaProcess r : replicas) {
             ApiUsage u = usage.get(r.name() + "#" + r.incarnation());
             if (r.state() == ReplicaProcess.State.RUNNING && u != null) {
-                ReplicaProcess.Response m = r.get("/q/metrics", Duration.ofSeconds(1));
+                ReplicaProcess.Response m = r.management("/q/metrics", Duration.ofSeconds(1));
                 if (m.status() == 200) {
                     u.scraped(m.body());
                 }

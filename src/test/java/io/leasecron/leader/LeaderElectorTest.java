@@ -316,4 +316,70 @@ class LeaderElectorTest {
         assertEquals(new Decision.Fire(1), a.elector.authorise(T0.plusSeconds(5)));
         assertTrue(next > a.clock.nanoTime(), "nothing is due now: the elector thread sleeps instead of spinning");
     }
+
+    @Test
+    void a_stop_while_an_acquisition_is_in_flight_releases_the_lease_that_acquisition_took() throws Exception {
+        Node a = new Node("pod-a");
+        a.settle();
+        assertTrue(a.elector.release()); // the Lease exists and is free: the next acquisition is an update
+        Node b = new Node("pod-b");
+        b.elector.step(); // looks at the Lease
+        java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        b.store.beforeUpdate = r -> {
+            if (r.held()) { // the acquisition, not the release
+                sent.countDown();
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        Thread elector = new Thread(b.elector::step, "elector");
+        elector.start();
+        assertTrue(sent.await(10, java.util.concurrent.TimeUnit.SECONDS), "the acquisition is on its way");
+        AtomicBoolean released = new AtomicBoolean();
+        Thread sigterm = new Thread(() -> released.set(b.elector.release()), "sigterm");
+        sigterm.start();
+        // The release has either returned or waits for the acquisition in flight: then the acquisition is answered.
+        awaitCondition(() -> sigterm.getState() != Thread.State.RUNNABLE && sigterm.getState() != Thread.State.NEW,
+                "the release returned or waits");
+        answer.countDown();
+        elector.join(10_000);
+        sigterm.join(10_000);
+        assertFalse(lease().held(), "the Lease the stopping replica acquired is released, not left to expire");
+        assertEquals(2, lease().term());
+        assertTrue(released.get());
+        assertFalse(b.elector.isLeader());
+        assertEquals(List.of("acquired 2 after null", "lost 2"), b.events);
+    }
+
+    @Test
+    void a_leader_resumed_from_a_suspended_vm_fires_nothing_until_it_renews() {
+        Node a = new Node("pod-a");
+        a.settle();
+        a.claim("2026-12-01T10:00:05Z");
+        assertEquals(new Decision.Fire(1), a.gate("2026-12-01T10:00:05Z"));
+        // Suspended for 30 s: the monotonic clock stopped with the VM, the wall clock is set right on resume.
+        a.clock.stepWall(Duration.ofSeconds(30));
+        Decision d = a.gate("2026-12-01T10:00:05Z");
+        assertInstanceOf(Decision.Refused.class, d, "a successor may have taken over meanwhile");
+        assertEquals(SkipReason.NOT_LEADER, ((Decision.Refused) d).reason());
+        assertFalse(a.elector.isLeader());
+        a.settle(); // steps down, and (nobody else being there) takes the Lease again with a new term
+        assertEquals(List.of("acquired 1 after null", "lost 1", "acquired 2 after 2026-12-01T10:00:05Z"), a.events);
+    }
+
+    @Test
+    void a_wall_clock_step_backwards_changes_nothing_for_the_leader() {
+        Node a = new Node("pod-a");
+        a.settle();
+        a.claim("2026-12-01T10:00:05Z");
+        a.clock.stepWall(Duration.ofSeconds(-30));
+        assertEquals(new Decision.Fire(1), a.gate("2026-12-01T10:00:05Z"));
+        a.advance(Duration.ofSeconds(2));
+        assertTrue(a.elector.isLeader());
+        assertEquals(List.of("acquired 1 after null"), a.events);
+    }
 }

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.Interceptor;
+import io.leasecron.helm.Helm;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -40,8 +41,6 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -76,6 +75,7 @@ public final class RealControlPlane implements AutoCloseable {
     private final KubernetesClient admin;
     private final Thread stopHook;
     private volatile boolean stopped;
+    private boolean prometheusCrds;
 
     private record Binaries(String kubeApiserver, String etcd) {
     }
@@ -249,17 +249,16 @@ public final class RealControlPlane implements AutoCloseable {
     }
 
     /**
-     * The optional rules of k8s/rbac.yaml, which the file carries commented out under a heading that tells the user
-     * when to add them (docs/rbac.md lists the same ones).
+     * The optional rules of the chart's Role (docs/rbac.md), each switched on by a value of helm/leasecron; k8s/rbac.yaml,
+     * rendered with the default values, has none of them.
      */
     public enum OptionalRule {
-        SECRETS("# Only for jobs that use valueFrom.secretKeyRef"),
-        KUBERNETES_JOBS("# Only for kubernetesJob actions");
+        KUBERNETES_JOBS("kubernetesJob.enabled=true");
 
-        final String heading;
+        final String value;
 
-        OptionalRule(String heading) {
-            this.heading = heading;
+        OptionalRule(String value) {
+            this.value = value;
         }
     }
 
@@ -273,15 +272,23 @@ public final class RealControlPlane implements AutoCloseable {
     }
 
     /**
-     * As {@link #applyRbac(String, Grant...)}, with the {@code optional} rules uncommented first, exactly as the file
-     * writes them: what a user who follows the heading's instruction applies.
+     * As {@link #applyRbac(String, Grant...)}, with the {@code optional} rules: then the RBAC comes from the chart itself
+     * ({@code helm template} with the values that switch them on, by the pinned helm), which is what a user who
+     * enables those actions installs.
      */
     public Role applyRbac(String namespace, Set<OptionalRule> optional, Grant... removed) {
         List<HasMetadata> items;
         try {
-            String text = Files.readString(projectRoot().resolve("k8s/rbac.yaml"));
-            for (OptionalRule rule : optional) {
-                text = uncomment(text, rule);
+            String text;
+            if (optional.isEmpty()) {
+                text = Files.readString(projectRoot().resolve("k8s/rbac.yaml"));
+            } else {
+                List<String> args = new ArrayList<>(List.of("template", "leasecron", "helm/leasecron", "--namespace", namespace,
+                        "--show-only", "templates/rbac.yaml"));
+                for (OptionalRule rule : optional) {
+                    args.addAll(List.of("--set", rule.value));
+                }
+                text = Helm.pinned().run(args.toArray(String[]::new)).ok("helm " + String.join(" ", args));
             }
             items = admin.load(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))).items();
             Role role = null;
@@ -308,7 +315,7 @@ public final class RealControlPlane implements AutoCloseable {
                 }
             }
             if (items.size() != 3 || role == null) {
-                throw new IllegalStateException("k8s/rbac.yaml should hold a ServiceAccount, a Role and a RoleBinding, found " + items);
+                throw new IllegalStateException("the RBAC should be a ServiceAccount, a Role and a RoleBinding, found " + items);
             }
             for (HasMetadata item : items) {
                 admin.resource(item).inNamespace(namespace).fieldManager("leasecron-tests").forceConflicts().serverSideApply();
@@ -322,63 +329,83 @@ public final class RealControlPlane implements AutoCloseable {
         }
     }
 
-    private static final Pattern COMMENTED_YAML = Pattern.compile("^(\\s*)# ((?:- |  ).*)$");
-
-    /** The commented lines right under {@code rule}'s heading, with their {@code "# "} taken out. */
-    static String uncomment(String text, OptionalRule rule) {
-        List<String> out = new ArrayList<>();
-        boolean inRule = false;
-        int uncommented = 0;
-        for (String line : text.split("\n", -1)) {
-            if (line.strip().startsWith(rule.heading)) {
-                inRule = true;
-                out.add(line);
-                continue;
-            }
-            Matcher m = COMMENTED_YAML.matcher(line);
-            if (inRule && m.matches()) {
-                out.add(m.group(1) + m.group(2));
-                uncommented++;
-                continue;
-            }
-            inRule = false;
-            out.add(line);
-        }
-        if (uncommented == 0) {
-            throw new IllegalStateException("k8s/rbac.yaml has no commented rule under \"" + rule.heading + "\"");
-        }
-        return String.join("\n", out);
-    }
-
     /**
      * The RBAC authorizer learns about a new Role through its own informers: wait (bounded) until it grants every
      * verb of {@code role}, so that a test's first request is judged by the Role it just applied.
      */
-    private void awaitGranted(String namespace, String account, Role role) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    public void awaitGranted(String namespace, String account, Role role) {
         for (PolicyRule rule : role.getRules()) {
             for (String resource : rule.getResources()) {
                 for (String verb : rule.getVerbs()) {
-                    SubjectAccessReview review = new SubjectAccessReviewBuilder().withNewSpec()
-                            .withUser("system:serviceaccount:" + namespace + ":" + account)
-                            .withGroups("system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated")
-                            .withNewResourceAttributes().withNamespace(namespace).withGroup(rule.getApiGroups().get(0))
-                            .withResource(resource).withVerb(verb).endResourceAttributes().endSpec().build();
-                    while (!Boolean.TRUE.equals(admin.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed())) {
-                        if (System.nanoTime() > deadline) {
-                            throw new IllegalStateException("the Role in " + namespace + " does not grant " + verb + " " + resource
-                                    + " to " + account + " after 10 s");
-                        }
-                        try {
-                            Thread.sleep(20); // the apiserver's RBAC informers, not the code under test
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new IllegalStateException(e);
-                        }
-                    }
+                    awaitAuthorized(namespace, account, rule.getApiGroups().get(0), resource, verb, true);
                 }
             }
         }
+    }
+
+    /**
+     * Waits (at most 10 s) until the API server's answer to "may ServiceAccount {@code namespace/account} {@code verb}
+     * {@code resource} of {@code group}" is {@code allowed}: after a change of a Role, the authorizer answers from its
+     * informers, which follow a moment later.
+     */
+    public void awaitAuthorized(String namespace, String account, String group, String resource, String verb, boolean allowed) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        SubjectAccessReview review = new SubjectAccessReviewBuilder().withNewSpec()
+                .withUser("system:serviceaccount:" + namespace + ":" + account)
+                .withGroups("system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated")
+                .withNewResourceAttributes().withNamespace(namespace).withGroup(group)
+                .withResource(resource).withVerb(verb).endResourceAttributes().endSpec().build();
+        while (allowed != Boolean.TRUE.equals(admin.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the RBAC of " + namespace + " still " + (allowed ? "does not grant " : "grants ") + verb
+                        + " " + resource + " to " + account + " after 10 s");
+            }
+            try {
+                Thread.sleep(20); // the apiserver's RBAC informers, not the code under test
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /**
+     * Installs the prometheus-operator CRDs of ServiceMonitor and PrometheusRule (test-tools/control-plane/
+     * prometheus-crds.sh, pinned and cached like the binaries), once per control plane, and returns when the server
+     * serves both kinds: from then on it validates such objects against the CRDs' schemas.
+     */
+    public synchronized void installPrometheusCrds() {
+        if (prometheusCrds) {
+            return;
+        }
+        Result r = run(List.of(script("prometheus-crds.sh").toString()), Map.of(), BUILD_TIMEOUT);
+        String dir = parseEnv(r.stdout()).get("PROMETHEUS_CRDS_DIR");
+        if (r.exit() != 0 || dir == null) {
+            throw new IllegalStateException("test-tools/control-plane/prometheus-crds.sh exited with " + r.exit()
+                    + " (it fetches the CRDs with go mod download, docs/testing.md):\n" + r.stderrTail());
+        }
+        kubectl(null, "apply", "--server-side", "--field-manager=leasecron-tests", "-f", dir);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (String crd : List.of("servicemonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com")) {
+            // Polled, not `kubectl wait`: that fails outright while the new CRD has no conditions yet.
+            while (!established(admin.apiextensions().v1().customResourceDefinitions().withName(crd).get())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("CRD " + crd + " was not Established within 60 s");
+                }
+                try {
+                    Thread.sleep(20); // the apiserver's CRD controller, not the code under test
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        prometheusCrds = true;
+    }
+
+    private static boolean established(io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition crd) {
+        return crd.getStatus() != null && crd.getStatus().getConditions() != null && crd.getStatus().getConditions().stream()
+                .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     /** A token for the ServiceAccount from the TokenRequest API (what the kubelet mounts into a pod). */

@@ -1,19 +1,27 @@
 package io.leasecron.testing;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.leasecron.helm.Helm;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Runs a {@code @QuarkusTest}'s service in Kubernetes mode against the shared {@link RealControlPlane}, the way a pod
- * runs it: in a namespace of its own with exactly the ServiceAccount, Role and RoleBinding of k8s/rbac.yaml, and
- * authenticated with a token of that ServiceAccount from the TokenRequest API. The test gets the namespace and an
- * admin client through a field of type {@link Cluster} annotated with {@link InjectCluster}.
+ * of the Helm chart runs it: in a namespace of its own where {@code helm install} put the chart (its ServiceAccount,
+ * Role and RoleBinding, and a job ConfigMap from values, src/test/resources/helm/service-values.yaml, whose job calls a
+ * {@link RecordingTarget}), authenticated with a token of the chart's ServiceAccount from the TokenRequest API. No
+ * pod runs there (no kubelet); the Quarkus application is the replica. The test gets the namespace, an admin client
+ * and the job's target through a field of type {@link Cluster} annotated with {@link InjectCluster}; test classes
+ * that use {@link Profile} share one boot.
  *
  * <p>A test that uses it must also carry
  * {@code @DisabledIfEnvironmentVariable(named = RealControlPlane.SKIP_ENV, matches = "1")}: Quarkus reports an
@@ -21,11 +29,40 @@ import java.util.Map;
  * before the application starts. Without the opt-out, a control plane that cannot start fails the test.
  */
 public final class RealControlPlaneResource implements QuarkusTestResourceLifecycleManager {
-    /** The ServiceAccount of k8s/rbac.yaml. */
+    /** The ServiceAccount of the chart (release {@code leasecron}), the one of k8s/rbac.yaml. */
     public static final String SERVICE_ACCOUNT = "leasecron";
+    /** The job the chart creates from values: ConfigMap {@code chart}, key {@code fires}, every second. */
+    public static final String CHART_JOB = "chart/fires";
 
-    /** What the test sees of the cluster its service runs against. */
-    public record Cluster(RealControlPlane controlPlane, String namespace) {
+    /**
+     * The profile of the tests that run the service against the real API server, as replica {@link #REPLICA}. Quarkus
+     * boots once for all the test classes that name it.
+     */
+    public static class Profile implements QuarkusTestProfile {
+        public static final String REPLICA = "pod-under-test";
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("leasecron.replica", REPLICA);
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(RealControlPlaneResource.class));
+        }
+
+        /** ApiTest's global LocalJobsDirectory would put this service in local mode. */
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+    }
+
+    /**
+     * What the test sees of the cluster its service runs against: the namespace, and the HTTP endpoint that the chart's
+     * job {@link #CHART_JOB} calls (at {@code /fired}).
+     */
+    public record Cluster(RealControlPlane controlPlane, String namespace, RecordingTarget chartJobTarget) {
         /** Every right (group {@code system:masters}): for what users and kubectl do, never what the service does. */
         public KubernetesClient admin() {
             return controlPlane.admin();
@@ -48,8 +85,18 @@ public final class RealControlPlaneResource implements QuarkusTestResourceLifecy
         }
         RealControlPlane cp = RealControlPlane.shared();
         String namespace = cp.createNamespace("quarkus-kubernetes-mode");
-        cp.applyRbac(namespace); // returns once the API server's authorizer grants every verb of the Role
-        cluster = new Cluster(cp, namespace);
+        RecordingTarget target;
+        try {
+            target = new RecordingTarget();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Helm.pinned().run(cp.adminKubeconfig(), "install", "leasecron", "helm/leasecron", "--namespace", namespace,
+                "-f", "src/test/resources/helm/service-values.yaml", "--set", "jobs.chart.fires.http.url=" + target.url("/fired"))
+                .ok("helm install leasecron helm/leasecron --namespace " + namespace);
+        // Returns once the API server's authorizer grants every verb of the chart's Role.
+        cp.awaitGranted(namespace, SERVICE_ACCOUNT, cp.admin().rbac().roles().inNamespace(namespace).withName("leasecron").get());
+        cluster = new Cluster(cp, namespace, target);
 
         Map<String, String> config = new LinkedHashMap<>();
         // The client Quarkus builds (Lifecycle derives the service's own client from it): this server, verified with
@@ -76,10 +123,13 @@ public final class RealControlPlaneResource implements QuarkusTestResourceLifecy
     }
 
     /**
-     * Nothing to undo: the namespace cannot be deleted for good here (no controller-manager finalizes it) and is never
-     * reused, and the shared control plane stops when the test JVM exits.
+     * Stops the job's target. Nothing else to undo: the namespace cannot be deleted for good here (no
+     * controller-manager finalizes it) and is never reused, and the shared control plane stops when the test JVM exits.
      */
     @Override
     public void stop() {
+        if (cluster != null) {
+            cluster.chartJobTarget().close();
+        }
     }
 }
