@@ -9,6 +9,7 @@ import io.leasecron.engine.ExecutionEvent.FiredExecution;
 import io.leasecron.engine.ExecutionEvent.SkippedExecution;
 import io.leasecron.engine.ExecutionEvent.SucceededExecution;
 import io.leasecron.engine.ExecutionEvent.TimedOutExecution;
+import io.leasecron.engine.ExecutionEvent.UncertainExecution;
 import io.leasecron.execution.ActionRunner;
 import io.leasecron.execution.Fire;
 import io.leasecron.execution.RunResult;
@@ -29,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -701,5 +703,237 @@ class EngineTest {
         handOffs.get(t("PT20S")).complete(null);
         at("PT20.5S");
         assertEquals(t("PT20S"), progress.get(progress.size() - 1));
+    }
+
+    /**
+     * The graceful stop in steps, as a single-threaded simulation takes it: nothing blocks, and the stop is complete
+     * only once every attempt the gate let fire has left the process and the final progress covers it.
+     */
+    @Test
+    void a_graceful_stop_can_be_taken_step_by_step_without_waiting() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        List<Runnable> tasks = new CopyOnWriteArrayList<>();
+        engine = new Engine(clock, recordingProgress(progress), runner, tasks::add, "replica-a",
+                EngineSettings.DEFAULTS.withLimit(1, EngineSettings.LimitMode.Wait), () -> 0.0);
+        engine.addListener(events);
+        holdRuns("a/one", "a/two");
+        engine.upsert(Jobs.every("a/one", "@every 10s"));
+        engine.upsert(Jobs.every("a/two", "@every 10s"));
+        at("PT10S");
+        assertEquals(1, engine.queuedCount(), "a/two waits for the limit");
+        assertEquals(2, engine.startingCount(), "a/one's start is still on the dispatch queue, a/two is queued");
+        assertFalse(engine.stopComplete(), "not begun");
+
+        engine.beginStop();
+        assertEquals(0, engine.queuedCount());
+        assertEquals(1, engine.startingCount());
+        assertEquals(List.of("a/two@" + t("PT10S") + ":SkippedExecution(shutting_down)"), events.lines());
+        assertFalse(engine.stopComplete(), "a/one has not started yet");
+        assertEquals(List.of(), progress);
+
+        tasks.remove(0).run();
+        assertTrue(engine.stopComplete());
+        assertEquals(List.of("a/one@" + t("PT10S")), fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList());
+        assertTrue(progress.isEmpty() || progress.get(progress.size() - 1).isBefore(t("PT10S")),
+                "a/two was let fire and not started: the progress of its term stays before it, " + progress);
+        at("PT20S");
+        assertEquals(1, fires.size(), "no slot is taken after the stop began");
+    }
+
+    /**
+     * A gate whose claims reach ahead (as with {@code LEASECRON_LEASE_CLAIM_AHEAD} > 0): slots up to {@code claimed}
+     * fire in term 7, later ones wait for a claim, which resolves only when the test runs {@code resolvers}.
+     */
+    LeaderGate claimingAhead(AtomicReference<Instant> claimed, List<Runnable> resolvers, List<Instant> progress) {
+        return new LeaderGate() {
+            @Override
+            public Decision authorise(Instant slot) {
+                return slot.isAfter(claimed.get()) ? Decision.PENDING : new Decision.Fire(7);
+            }
+
+            @Override
+            public void requestClaim(Instant through, Runnable resolved) {
+                resolvers.add(resolved);
+            }
+
+            @Override
+            public void dispatched(Instant through) {
+                progress.add(through);
+            }
+        };
+    }
+
+    /**
+     * Finding 3 of issue 12. With claims reaching ahead and a stall, job A's backlog fires up to the claim and then
+     * waits; job B's slots, claimed as well, wait behind it unstarted. The progress reported must not cover them:
+     * after a crash they would count as started by this term, and be lost with no report.
+     */
+    @Test
+    void one_jobs_backlog_does_not_move_progress_past_another_jobs_claimed_unstarted_slots() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        List<Runnable> resolvers = new CopyOnWriteArrayList<>();
+        AtomicReference<Instant> claimed = new AtomicReference<>(t("PT3S"));
+        engine = new Engine(clock, claimingAhead(claimed, resolvers, progress), runner, Runnable::run, "replica-a",
+                EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/alpha", "@every 1s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        engine.upsert(Jobs.every("a/beta", "@every 1s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        at("PT6.5S"); // the engine stalled since 0 s: six slots of each job are due at once
+        assertEquals(List.of("a/alpha@" + t("PT1S"), "a/alpha@" + t("PT2S"), "a/alpha@" + t("PT3S")),
+                fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList(), "a/alpha up to the claim; a/beta waits behind it");
+        assertTrue(progress.stream().allMatch(p -> p.isBefore(t("PT1S"))),
+                "a/beta@1s, 2s and 3s are claimed and not started; progress reported: " + progress);
+
+        claimed.set(t("PT6S"));
+        resolvers.forEach(Runnable::run);
+        at("PT6.6S");
+        assertEquals(12, fires.size());
+        assertEquals(t("PT6S"), progress.get(progress.size() - 1));
+    }
+
+    /**
+     * A new leader's gate in term 8 after a predecessor that recorded slots up to 10 s as started and claimed up to
+     * 20 s: it answers for slots as the elector does, every slot after the predecessor's claim is claimed already.
+     */
+    final LeaderGate successor = slot -> !slot.isAfter(t("PT10S"))
+            ? new LeaderGate.Decision.Refused(SkipReason.PREVIOUS_LEADER, "started under an earlier term")
+            : !slot.isAfter(t("PT20S")) ? new LeaderGate.Decision.Uncertain(8, "claimed by the previous leader")
+            : new LeaderGate.Decision.Fire(8);
+
+    /**
+     * Issue 12, finding 1, second line of defence: per term, one decision per (job, slot). A one-time job registered
+     * after its time, between a takeover and the recovery of it, is planned twice: once by its registration and once
+     * by the recovery. It fires once and goes through the fire path once: no second decision (here: a skip as
+     * {@code already_fired}) for the same slot in the same term.
+     */
+    @Test
+    void a_slot_planned_twice_in_one_term_goes_through_the_fire_path_once() {
+        engine = new Engine(clock, successor, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        clock.set(t("PT1H"));
+        engine.recover(new Engine.Takeover(t("PT10S"), t("PT20S")));
+        engine.upsert(Jobs.spec("a/once", "runAt: 2026-03-01T00:30:00Z\nhttp: {url: http://127.0.0.1:9/x}"));
+        engine.tick();
+        assertEquals(List.of("a/once@" + t("PT30M") + ":FiredExecution", "a/once@" + t("PT30M") + ":SucceededExecution"),
+                events.lines());
+    }
+
+    /** The engine with a gate that refuses as a follower until {@code leader} is set, then answers as it does. */
+    Engine followerThen(AtomicReference<LeaderGate> leader) {
+        LeaderGate gate = slot -> leader.get() == null
+                ? new LeaderGate.Decision.Refused(SkipReason.NOT_LEADER, "this replica does not hold the lease")
+                : leader.get().authorise(slot);
+        Engine e = new Engine(clock, gate, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        e.addListener(events);
+        return e;
+    }
+
+    /**
+     * Issue 12, finding 6b: {@code startingDeadlineSeconds} holds for an uncertain slot too. Under
+     * {@code delivery: AtLeastOnce} a successor fires an uncertain slot again, but not later than the deadline allows:
+     * past it, the slot is reported uncertain and skipped as {@code deadline_exceeded}, with the reason.
+     */
+    @Test
+    void an_uncertain_slot_is_not_fired_again_past_its_starting_deadline() {
+        AtomicReference<LeaderGate> leader = new AtomicReference<>();
+        engine = followerThen(leader);
+        engine.upsert(Jobs.every("a/job", "@every 10s", "delivery: AtLeastOnce", "catchUp: All", "startingDeadlineSeconds: 30"));
+        at("PT1M"); // a follower: slots up to 1 min refused
+        leader.set(successor);
+        engine.recover(new Engine.Takeover(t("PT10S"), t("PT20S")));
+        events.clear();
+        at("PT1M1S");
+        List<ExecutionEvent> of20 = events.all().stream().filter(e -> e.slot().equals(t("PT20S"))).toList();
+        assertEquals(List.of(new UncertainExecution(JobId.parse("a/job"), t("PT20S"), 8, false, "claimed by the previous leader"),
+                new SkippedExecution(JobId.parse("a/job"), t("PT20S"), SkipReason.DEADLINE_EXCEEDED, "claimed by the previous "
+                        + "leader; delivery AtLeastOnce fires it again only within startingDeadlineSeconds 30, and it would "
+                        + "start 41000 ms late")), of20);
+        assertEquals(List.of(t("PT40S"), t("PT50S"), t("PT1M")), fires.stream().map(Fire::slot).toList(),
+                "the slots after the claim that catch-up fires");
+    }
+
+    /**
+     * Issue 12, finding 6c: an edit of the schedule voids the old schedule's slots, including one that came due and
+     * waits for its lease claim. It is reported as skipped, with the reason, not dropped without a word.
+     */
+    @Test
+    void a_slot_waiting_for_its_claim_when_the_schedule_is_edited_is_reported_as_skipped() {
+        List<Runnable> resolvers = new CopyOnWriteArrayList<>();
+        AtomicReference<Instant> claimed = new AtomicReference<>(T0);
+        engine = new Engine(clock, claimingAhead(claimed, resolvers, new CopyOnWriteArrayList<>()), runner, Runnable::run,
+                "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/job", "@every 10s"));
+        at("PT10S");
+        assertEquals(1, resolvers.size(), "10 s waits for its claim");
+        clock.set(t("PT10.5S"));
+        engine.upsert(Jobs.every("a/job", "@every 15s"));
+        claimed.set(t("PT15S"));
+        resolvers.forEach(Runnable::run);
+        at("PT15S");
+        assertEquals(List.of(new SkippedExecution(JobId.parse("a/job"), t("PT10S"), SkipReason.SCHEDULE_CHANGED,
+                "the schedule was edited from \"@every 10s\" (UTC) to \"@every 15s\" (UTC) while this slot waited for its "
+                        + "lease claim; slots of the old schedule do not fire")), events.of(SkippedExecution.class));
+        assertEquals(List.of(t("PT15S")), fires.stream().map(Fire::slot).toList());
+        assertEquals("schedule_changed", SkipReason.SCHEDULE_CHANGED.label());
+    }
+
+    /**
+     * Issue 12, finding 6e: a slot the predecessor claimed is uncertain, even when this replica's catch-up planning
+     * would skip it as missed. Here a new leader's engine stalls and its backlog spans slots the predecessor claimed
+     * ahead (up to 20 s): those are reported uncertain, and the job's delivery policy decides, as after a recovery.
+     */
+    @Test
+    void a_claimed_slot_that_catch_up_would_skip_as_missed_is_reported_uncertain() {
+        engine = new Engine(clock, successor, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/most", "@every 5s"));
+        engine.upsert(Jobs.every("a/least", "@every 5s", "delivery: AtLeastOnce"));
+        at("PT25.5S"); // stalled since 0 s: catch-up (Latest) plans 5 s to 20 s as missed, 25 s to fire
+        List<String> most = events.lines().stream().filter(l -> l.startsWith("a/most@")).toList();
+        assertEquals(List.of(
+                "a/most@" + t("PT5S") + ":SkippedExecution(missed)",
+                "a/most@" + t("PT10S") + ":SkippedExecution(missed)",
+                "a/most@" + t("PT15S") + ":UncertainExecution",
+                "a/most@" + t("PT15S") + ":SkippedExecution(uncertain)",
+                "a/most@" + t("PT20S") + ":UncertainExecution",
+                "a/most@" + t("PT20S") + ":SkippedExecution(uncertain)",
+                "a/most@" + t("PT25S") + ":FiredExecution",
+                "a/most@" + t("PT25S") + ":SucceededExecution"), most);
+        assertEquals(List.of("a/most@" + t("PT25S"), "a/least@" + t("PT15S"), "a/least@" + t("PT20S"), "a/least@" + t("PT25S")),
+                fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList(), "AtLeastOnce fires the uncertain slots again");
+    }
+
+    /**
+     * {@code FiredExecution.catchUp}: false for the job's current slot, true for a slot fired while a later one was
+     * already due (a backlog after the engine fell behind, a takeover's recovery); a retry keeps its slot's value.
+     */
+    @Test
+    void a_fire_says_whether_it_was_a_catch_up() {
+        actions.put("a/flaky", f -> CompletableFuture.completedFuture(
+                f.attempt() == 1 ? new RunResult.Failed("HTTP 503") : new RunResult.Succeeded("ok")));
+        engine.upsert(Jobs.every("a/min", "@every 1m", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        engine.upsert(Jobs.every("a/flaky", "@every 1h", "retry: {attempts: 2, backoff: 10s}"));
+        at("PT3M30S"); // stalled: a/min's backlog
+        at("PT4M");
+        at("PT1H");
+        at("PT1H10S");
+        assertEquals(List.of("a/min@" + t("PT1M") + " true", "a/min@" + t("PT2M") + " true", "a/min@" + t("PT3M") + " false",
+                "a/min@" + t("PT4M") + " false", "a/min@" + t("PT1H") + " false", "a/flaky@" + t("PT1H") + " false",
+                "a/flaky@" + t("PT1H") + " false"), events.of(FiredExecution.class).stream()
+                .filter(f -> f.slot().isBefore(t("PT5M")) || f.slot().equals(t("PT1H")))
+                .map(f -> f.job() + "@" + f.slot() + " " + f.catchUp()).toList());
+
+        AtomicReference<LeaderGate> leader = new AtomicReference<>();
+        engine = followerThen(leader);
+        events.clear();
+        clock.set(T0);
+        engine.upsert(Jobs.every("a/job", "@every 5s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        at("PT30S");
+        leader.set(successor);
+        engine.recover(new Engine.Takeover(t("PT10S"), t("PT20S")));
+        at("PT30.5S");
+        assertEquals(List.of(t("PT25S") + " true", t("PT30S") + " false"), events.of(FiredExecution.class).stream()
+                .map(f -> f.slot() + " " + f.catchUp()).toList(), "recovered after the predecessor's claim");
     }
 }
