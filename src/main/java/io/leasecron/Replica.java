@@ -20,9 +20,11 @@ import io.leasecron.leader.LeaderElector;
 import io.leasecron.leader.LeaseSettings;
 import io.leasecron.observe.ExecutionLog;
 import io.leasecron.observe.ExecutionMetrics;
+import io.leasecron.observe.JobStateMetrics;
 import io.leasecron.observe.KubernetesEvents;
 import io.leasecron.observe.LeaderMetrics;
 import io.leasecron.observe.RunHistory;
+import io.leasecron.observe.TimedLeaseStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -77,7 +79,7 @@ public final class Replica implements AutoCloseable {
         this.engine = new Engine(p.clock(), gate, p.runners().create(secrets, client, namespace), p.dispatch(), p.identity(), p.engine(),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.history = new RunHistory(p.historyRuns());
-        ExecutionMetrics metrics = new ExecutionMetrics();
+        ExecutionMetrics metrics = new ExecutionMetrics(p.clock());
         prometheus(p.registry()).ifPresent(r -> metrics.bindTo(r.getPrometheusRegistry()));
         engine.addListener(metrics);
         engine.addListener(history);
@@ -85,8 +87,8 @@ public final class Replica implements AutoCloseable {
         this.catalogue = new JobCatalogue(new JobCatalogue.Sink() {
             @Override
             public void upsert(JobSpec spec) {
-                metrics.register(spec.id());
                 engine.upsert(spec);
+                metrics.register(spec);
             }
 
             @Override
@@ -96,6 +98,8 @@ public final class Replica implements AutoCloseable {
                 metrics.forget(id);
             }
         }, p.options());
+        JobStateMetrics jobStates = new JobStateMetrics(catalogue, engine);
+        prometheus(p.registry()).ifPresent(r -> jobStates.bindTo(r.getPrometheusRegistry()));
         if (directory != null) {
             directory.attach(catalogue);
         }
@@ -149,8 +153,9 @@ public final class Replica implements AutoCloseable {
 
     /** Kubernetes mode: jobs from labelled ConfigMaps, leadership from the Lease. */
     public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease) {
-        LeaderElector elector = new LeaderElector(new KubernetesLeaseStore(client, lease.namespace(), lease.name()), lease,
-                parts.clock());
+        TimedLeaseStore store = new TimedLeaseStore(new KubernetesLeaseStore(client, lease.namespace(), lease.name()), parts.clock());
+        prometheus(parts.registry()).ifPresent(r -> store.bindTo(r.getPrometheusRegistry()));
+        LeaderElector elector = new LeaderElector(store, lease, parts.clock());
         return new Replica(parts, elector, elector, null, client, lease.namespace());
     }
 

@@ -142,4 +142,50 @@ class LocalReplicaTest {
             assertTrue(started.contains("\n" + line + "\n"), line + " in\n" + started);
         }
     }
+
+    /**
+     * The per-job gauges operators page on, from a running local replica: next fire, pending slot, validity, last
+     * success; a suspended job's slots are settled as they come due.
+     */
+    @Test
+    void each_job_exports_its_next_fire_pending_slot_validity_and_last_success() throws Exception {
+        write("m.yaml", job("tick", "schedule: \"@every 10s\"\nhttp: {url: http://127.0.0.1:9/tick}")
+                + job("paused", "schedule: \"@every 10s\"\nsuspend: true\nhttp: {url: http://127.0.0.1:9/paused}")
+                + job("broken", "schedule: \"61 * * * *\"\nhttp: {url: http://127.0.0.1:9/broken}"));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        FakeClock clock = new FakeClock(T0);
+        Replica replica = start(clock, EngineSettings.DEFAULTS, registry);
+        double t0 = T0.getEpochSecond();
+        Map<String, Double> expected = new java.util.TreeMap<>(Map.of(
+                "leasecron_job_next_fire_timestamp_seconds{job_id=\"m/tick\"}", t0 + 10,
+                "leasecron_job_next_fire_timestamp_seconds{job_id=\"m/paused\"}", t0 + 10,
+                "leasecron_job_pending_slot_timestamp_seconds{job_id=\"m/tick\"}", t0 + 10,
+                "leasecron_job_pending_slot_timestamp_seconds{job_id=\"m/paused\"}", t0 + 10,
+                "leasecron_job_invalid{job_id=\"m/tick\"}", 0.0,
+                "leasecron_job_invalid{job_id=\"m/paused\"}", 0.0,
+                "leasecron_job_invalid{job_id=\"m/broken\"}", 1.0));
+        assertEquals(expected, jobGauges(registry.scrape()), "an invalid job has no next fire, nothing has succeeded yet");
+
+        clock.set(T0.plusSeconds(10));
+        replica.step();
+        assertEquals(List.of("m/tick@2026-12-01T10:00:10Z"), fired());
+        expected.putAll(Map.of(
+                "leasecron_job_next_fire_timestamp_seconds{job_id=\"m/tick\"}", t0 + 20,
+                "leasecron_job_next_fire_timestamp_seconds{job_id=\"m/paused\"}", t0 + 20,
+                "leasecron_job_pending_slot_timestamp_seconds{job_id=\"m/tick\"}", t0 + 20,
+                "leasecron_job_pending_slot_timestamp_seconds{job_id=\"m/paused\"}", t0 + 20,
+                "leasecron_job_last_success_timestamp_seconds{job_id=\"m/tick\"}", t0 + 10));
+        assertEquals(expected, jobGauges(registry.scrape()));
+    }
+
+    /** The per-job gauges of a scrape, by series; the exposition's trailing comma in label sets dropped. */
+    static Map<String, Double> jobGauges(String scrape) {
+        Map<String, Double> out = new java.util.TreeMap<>();
+        for (String line : scrape.replace(",}", "}").split("\n")) {
+            if (line.startsWith("leasecron_job_")) {
+                out.put(line.substring(0, line.lastIndexOf(' ')), Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+            }
+        }
+        return out;
+    }
 }

@@ -33,11 +33,13 @@ import org.jboss.logging.Logger;
  * line of defence against a slot planned twice (the first is that a recovery plans only slots passed without a
  * lease). Limits: skips decided before the gate (suspension, catch-up planning, a starting deadline) are not
  * recorded: they belong to no term, and a later term's recovery may rightly decide otherwise; a repeat of one is
- * reported again, never fired. The record is kept only above the progress reported to the gate: a slot at or before
- * it has started or been settled, and every path that plans a slot again holds progress back until it is offered.
+ * reported again, never fired. The record is kept only above the progress reported to the gate, so that it stays
+ * small: a repeat at or before that is not caught here. A planned copy holds progress back until it is decided, so
+ * such a repeat would have to be planned after the slot was reported as started, which only a takeover's recovery
+ * does, and that plans only slots this engine passed without a lease.
  */
 final class Admission {
-    private static final Logger LOG = Logger.getLogger(Engine.class);
+    private static final Logger LOG = Logger.getLogger(Admission.class);
 
     private final LeaderGate gate;
     private final JobTable jobs;
@@ -86,7 +88,6 @@ final class Admission {
         return out;
     }
 
-
     /** A new pass at {@code now}. */
     Pass pass(Instant now) {
         Instant reported = progress.reported();
@@ -112,6 +113,9 @@ final class Admission {
             try {
                 if (c.isVoid()) {
                     waitingCopy.remove(new SlotKey(c.spec.id(), c.slot), c);
+                    if (!c.reg.removed) {
+                        listeners.publish(rescheduled(c));
+                    }
                     settle(c); // deleted, or rescheduled by an edit: its old slots are void
                     return;
                 }
@@ -176,6 +180,11 @@ final class Admission {
             return settle(c);
         }
         if (c.skipReason != null) {
+            // Planning skips it (missed, too late). A slot the predecessor claimed is uncertain all the same: it may
+            // have run, which is for the delivery policy to weigh, not the catch-up policy.
+            if (!supervisor.stopping() && gate.authorise(slot) instanceof Decision.Uncertain u) {
+                return uncertain(c, key, u, now);
+            }
             listeners.publish(new SkippedExecution(spec.id(), slot, c.skipReason, c.skipDetail));
             return settle(c);
         }
@@ -202,12 +211,7 @@ final class Admission {
             return false;
         }
         waitingCopy.remove(key, c);
-        long term;
-        if (decision instanceof Decision.Fire f) {
-            term = f.term();
-            decided(key, term);
-            progress.fired(term);
-        } else if (decision instanceof Decision.Refused r) {
+        if (decision instanceof Decision.Refused r) {
             listeners.publish(new SkippedExecution(spec.id(), slot, r.reason(), r.detail()));
             // Only a slot an earlier term started is settled; any other refusal leaves it open, for a recovery.
             if (r.reason() == SkipReason.PREVIOUS_LEADER) {
@@ -215,20 +219,46 @@ final class Admission {
             }
             JobTable.refused(c);
             return open(c);
-        } else {
-            Decision.Uncertain u = (Decision.Uncertain) decision;
-            decided(key, u.term());
-            boolean refire = spec.delivery() == Delivery.AtLeastOnce;
-            listeners.publish(new UncertainExecution(spec.id(), slot, u.term(), refire, u.detail()));
-            if (!refire) {
-                listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.UNCERTAIN, u.detail()
-                        + "; delivery AtMostOnce does not fire it again"));
-                return settle(c);
-            }
-            term = u.term();
-            progress.fired(term);
         }
+        if (decision instanceof Decision.Uncertain u) {
+            return uncertain(c, key, u, now);
+        }
+        long term = ((Decision.Fire) decision).term();
+        decided(key, term);
+        progress.fired(term);
         supervisor.admit(c, term, now);
+        return true;
+    }
+
+    /**
+     * A slot the predecessor claimed and may not have started: reported, then the delivery policy applies.
+     * {@code AtMostOnce} does not fire it again; {@code AtLeastOnce} does, but no later than any slot may start.
+     */
+    private boolean uncertain(Candidate c, SlotKey key, Decision.Uncertain u, Instant now) {
+        JobSpec spec = c.spec;
+        waitingCopy.remove(key, c);
+        decided(key, u.term());
+        Duration late = Duration.between(c.slot, now);
+        boolean tooLate = spec.startingDeadline().isPresent() && late.compareTo(spec.startingDeadline().get()) > 0;
+        boolean refire = spec.delivery() == Delivery.AtLeastOnce && !tooLate && !supervisor.stopping();
+        listeners.publish(new UncertainExecution(spec.id(), c.slot, u.term(), refire, u.detail()));
+        if (spec.delivery() != Delivery.AtLeastOnce) {
+            listeners.publish(new SkippedExecution(spec.id(), c.slot, SkipReason.UNCERTAIN, u.detail()
+                    + "; delivery AtMostOnce does not fire it again"));
+            return settle(c);
+        }
+        if (tooLate) {
+            listeners.publish(new SkippedExecution(spec.id(), c.slot, SkipReason.DEADLINE_EXCEEDED, u.detail()
+                    + "; delivery AtLeastOnce fires it again only within startingDeadlineSeconds "
+                    + spec.startingDeadline().get().toSeconds() + ", and it would start " + late.toMillis() + " ms late"));
+            return settle(c);
+        }
+        if (!refire) {
+            listeners.publish(new SkippedExecution(spec.id(), c.slot, SkipReason.SHUTTING_DOWN, "replica is shutting down"));
+            return open(c);
+        }
+        progress.fired(u.term());
+        supervisor.admit(c, u.term(), now);
         return true;
     }
 
@@ -259,6 +289,15 @@ final class Admission {
         if (term == decidedTerm) {
             decided.computeIfAbsent(key.slot(), t -> new HashSet<>(2)).add(key.job());
         }
+    }
+
+    /** The skip of a slot that came due under a schedule the job no longer has. */
+    private static SkippedExecution rescheduled(Candidate c) {
+        JobSpec now = c.reg.spec;
+        return new SkippedExecution(c.spec.id(), c.slot, SkipReason.SCHEDULE_CHANGED, "the schedule was edited from \""
+                + c.spec.scheduleText() + "\" (" + c.spec.timeZone() + ") to \"" + now.scheduleText() + "\" (" + now.timeZone()
+                + ") " + (c.waited ? "while this slot waited for its lease claim" : "before this slot could fire")
+                + "; slots of the old schedule do not fire");
     }
 
     /** The slot was deliberately not fired. */

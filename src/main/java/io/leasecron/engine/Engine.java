@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.DoubleSupplier;
 import org.jboss.logging.Logger;
@@ -56,8 +57,8 @@ public final class Engine {
     private final Supervisor supervisor;
     private final Admission admission;
     private final TimerLoop loop;
-    /** A takeover whose recovery the next pass applies; null when none waits (under this engine's monitor). */
-    private Takeover recovery;
+    /** A takeover whose recovery the next pass applies; null when none waits. */
+    private final AtomicReference<Takeover> recovery = new AtomicReference<>();
     /**
      * Held by the thread running a pass of {@link #tick()}: a graceful stop waits for the pass in progress, so that
      * every slot the pass was authorised to fire has started and is in the final progress report.
@@ -155,11 +156,7 @@ public final class Engine {
         heartbeat = now;
         List<Candidate> older = new ArrayList<>();
         List<SkippedExecution> missed = new ArrayList<>();
-        Takeover takeover;
-        synchronized (this) {
-            takeover = recovery;
-            recovery = null;
-        }
+        Takeover takeover = recovery.getAndSet(null);
         if (takeover != null && takeover.claimedUntil() != null) {
             Instant dispatched = takeover.dispatchedThrough() == null ? takeover.claimedUntil() : takeover.dispatchedThrough();
             older.addAll(jobs.recover(dispatched, takeover.claimedUntil(), now, missed));
@@ -203,9 +200,7 @@ public final class Engine {
      */
     public void recover(Takeover predecessor) {
         progress.hold(predecessor); // until the recovery is applied its slots are not planned: nothing is reported
-        synchronized (this) {
-            recovery = predecessor;
-        }
+        recovery.set(predecessor);
         loop.wake();
     }
 

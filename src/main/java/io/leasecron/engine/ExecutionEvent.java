@@ -16,10 +16,13 @@ public sealed interface ExecutionEvent {
 
     /**
      * An attempt was started. {@code lateness} = start time - scheduled time (retries: - retry due time);
-     * {@code queued}: the part of it spent waiting for the replica's concurrency limit.
+     * {@code queued}: the part of it spent waiting for the replica's concurrency limit. {@code catchUp}: the slot was
+     * fired by catch-up, not as the job's current slot: a later slot of the job was already due when the engine let
+     * it fire (a recovery after a takeover, a backlog after the engine fell behind, a claim that took longer than the
+     * job's interval); retries keep the first attempt's value.
      */
     record FiredExecution(JobId job, Instant slot, int attempt, long term, String replica, Instant firedAt,
-            Duration lateness, Duration queued) implements ExecutionEvent {
+            Duration lateness, Duration queued, boolean catchUp) implements ExecutionEvent {
     }
 
     /**

@@ -20,8 +20,9 @@ import org.jboss.logging.Logger;
 /**
  * The registered jobs, each with its generation and one timer for its next slot, in a queue ordered by time, and
  * the one-time jobs that fired. Taking a due timer plans the job's due slots (with the {@link SlotPlanner}) and sets
- * the timer to the slot after them, so there is no periodic scan of all jobs. Its own monitor guards it; it never
- * calls out to other parts while holding it.
+ * the timer to the slot after them, so there is no periodic scan of all jobs. Every slot it plans is outstanding for
+ * {@link Progress} from the moment it is planned. Its own monitor guards it; holding it, it calls only
+ * {@link Progress#planned}, which takes no other lock.
  */
 final class JobTable {
     private static final Logger LOG = Logger.getLogger(JobTable.class);
@@ -41,7 +42,8 @@ final class JobTable {
      */
     private final Map<JobId, Instant> oneTimeFired = new ConcurrentHashMap<>();
 
-    private record Timer(Instant time, long seq, Registration reg, long generation, Occurrence slot) implements Comparable<Timer> {
+    private record Timer(Instant time, long seq, Registration reg, long generation, Occurrence slot)
+            implements Comparable<Timer> {
         @Override
         public int compareTo(Timer o) {
             int c = time.compareTo(o.time);
@@ -56,9 +58,9 @@ final class JobTable {
     }
 
     /**
-     * Registers or replaces a job. An edit that keeps the slots keeps the timer and returns an empty list; any
-     * other registration starts a new generation from {@code now} and returns the slots that are due at once: those
-     * of a one-time job whose {@code runAt} has already passed, planned by its catch-up policy.
+     * Registers or replaces a job. An edit that keeps the slots keeps the timer (and returns null); any other
+     * registration starts a new generation from {@code now} and returns the slots that are due at once: those of a
+     * one-time job whose {@code runAt} has already passed, planned by its catch-up policy.
      *
      * @return null if the edit kept the slots, else the slots due at once (usually none)
      */

@@ -10,7 +10,7 @@ import org.jboss.logging.Logger;
  * throws is logged and counted; it never reaches the engine or the other listeners.
  */
 final class Listeners {
-    private static final Logger LOG = Logger.getLogger(Engine.class);
+    private static final Logger LOG = Logger.getLogger(Listeners.class);
 
     private final List<ExecutionListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong failures = new AtomicLong();

@@ -11,7 +11,7 @@ import java.util.Set;
  * ending a run never wait for the table).
  */
 final class Registration {
-    JobSpec spec;
+    volatile JobSpec spec;
     /** Incremented by every edit of the schedule and by removal: slots planned under an older one are void. */
     volatile long generation;
     Occurrence next;

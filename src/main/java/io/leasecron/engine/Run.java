@@ -22,6 +22,8 @@ final class Run {
     final AtomicBoolean left = new AtomicBoolean();
     /** The first attempt holds its slot's {@link Progress} entry until it leaves; retries hold none. */
     boolean tracked;
+    /** Fired by catch-up: a later slot of the job was already due when the first attempt was let fire. */
+    boolean catchUp;
     Instant deadline;
     long seq;
     /** Holds one of the replica's concurrency permits (only with a limit). */

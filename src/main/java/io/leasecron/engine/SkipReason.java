@@ -23,7 +23,13 @@ public enum SkipReason {
     /** A one-time job registered again after its {@code runAt} fired on this replica: it fires once. */
     ALREADY_FIRED,
     /** The replica is shutting down and takes no new slots. */
-    SHUTTING_DOWN;
+    SHUTTING_DOWN,
+    /**
+     * The job's schedule ({@code schedule}, {@code runAt}, {@code timeZone}, {@code cronType} or {@code dstPolicy})
+     * was edited after the slot came due and before it could fire (it waited for the lease claim): it belongs to the
+     * old schedule, whose slots no longer fire.
+     */
+    SCHEDULE_CHANGED;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

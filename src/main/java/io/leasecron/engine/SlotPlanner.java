@@ -174,6 +174,11 @@ final class SlotPlanner {
         }
     }
 
+    /** Whether {@code slot} is fired by catch-up at {@code now}: a later slot of the job is already due. */
+    static boolean isCatchUp(JobSpec spec, Instant slot, Instant now) {
+        return spec.schedule().next(slot).map(o -> !o.time().isAfter(now)).orElse(false);
+    }
+
     /** The slots in {@code (after, through]}, oldest first, at most {@code cap}. */
     static List<Occurrence> slotsBetween(JobSpec spec, Instant after, Instant through, int cap) {
         List<Occurrence> out = new ArrayList<>();

@@ -95,6 +95,7 @@ final class Supervisor {
         Registration reg = c.reg;
         List<Run> replaced = List.of();
         Run run = new Run(reg, spec, c.slot, 1, term, now);
+        run.catchUp = SlotPlanner.isCatchUp(spec, c.slot, now);
         synchronized (reg) {
             if (reg.runs != null && !reg.runs.isEmpty()) {
                 if (spec.concurrencyPolicy() == ConcurrencyPolicy.Forbid) {
@@ -184,6 +185,7 @@ final class Supervisor {
             return;
         }
         Run run = new Run(previous.reg, previous.spec, previous.slot, previous.attempt + 1, previous.term, now);
+        run.catchUp = previous.catchUp;
         if (stopping) {
             listeners.publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.SHUTTING_DOWN,
                     "retry " + run.attempt + " not started: replica is shutting down"));
@@ -366,7 +368,8 @@ final class Supervisor {
         }
         run.future = future;
         listeners.publish(new FiredExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, started,
-                Duration.between(run.due, started), run.queuedAt == null ? Duration.ZERO : Duration.between(run.queuedAt, started)));
+                Duration.between(run.due, started), run.queuedAt == null ? Duration.ZERO : Duration.between(run.queuedAt, started),
+                run.catchUp));
         CompletableFuture<Void> pending = fire.handOff().pending();
         CompletableFuture<?> handOff = pending == null ? null : CompletableFuture.anyOf(pending, future);
         if (run.finished.get()) {

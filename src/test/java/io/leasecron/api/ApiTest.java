@@ -13,6 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.leasecron.Lifecycle;
 import io.leasecron.testing.Await;
 import io.leasecron.testing.LocalJobsDirectory;
+import io.leasecron.testing.Management;
+import io.leasecron.testing.MetricsCatalogue;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -22,6 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -197,21 +201,77 @@ class ApiTest {
     }
 
     @Test
-    void probes_are_up_and_metrics_have_the_leasecron_series_of_real_fires() throws Exception {
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        String metrics = "";
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline && !metrics.contains("leasecron_fires_total{job=\"seed/ping\",outcome=\"succeeded\"}")) {
-            Thread.sleep(100); // waiting for a real fire of the running service, not for the scheduler under test
-            metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        }
-        assertTrue(metrics.contains("leasecron_fires_total{job=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
-        assertTrue(metrics.contains("leasecron_fire_lateness_seconds_bucket{job=\"seed/ping\",le=\"0.005\"}"), metrics);
-        assertTrue(metrics.contains("leasecron_run_duration_seconds_count{job=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
+    void probes_and_metrics_are_on_the_management_port_with_the_series_of_real_fires() {
+        Management.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        // A real fire of the running service, not the scheduler under test.
+        Await.until(() -> scrape().contains("leasecron_fires_total{job_id=\"seed/ping\",outcome=\"succeeded\"} "), "seed/ping fired");
+        String metrics = scrape();
+        assertTrue(metrics.contains("leasecron_fire_lateness_seconds_bucket{job_id=\"seed/ping\",le=\"0.005\"}"), metrics);
+        assertTrue(metrics.contains("leasecron_run_duration_seconds_count{job_id=\"seed/ping\",outcome=\"succeeded\"}"), metrics);
         assertTrue(metrics.contains("leasecron_jobs{state=\"invalid\"} 1.0"), metrics);
+        assertTrue(metrics.contains("leasecron_job_invalid{job_id=\"seed/broken\"} 1.0"), metrics);
         given().get("/api/v1/jobs/seed/ping").then().body("recentRuns[0].outcome", equalTo("succeeded"))
                 .body("recentRuns[0].replica", notNullValue());
+
+        // The API port serves the API only.
+        given().get("/q/metrics").then().statusCode(404);
+        given().get("/q/health/ready").then().statusCode(404);
+    }
+
+    /**
+     * docs/metrics.md lists exactly what the service exports in local mode: scraped once it has fired, succeeded,
+     * failed and skipped, so that every series of events is there.
+     */
+    @Test
+    void every_metric_exported_is_documented_in_docs_metrics_md_and_every_documented_one_is_exported() throws Exception {
+        Path file = LocalJobsDirectory.directory().resolve("outcomes.yaml");
+        try {
+            Files.writeString(file, """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: outcomes
+                      labels:
+                        leasecron.io/jobs: "true"
+                    data:
+                      refused: |
+                        schedule: "@every 1s"
+                        http: {url: "http://127.0.0.1:9/refused"}
+                      paused: |
+                        schedule: "@every 1s"
+                        suspend: true
+                        http: {url: "http://127.0.0.1:9/paused"}
+                    """);
+            lifecycle.reloadJobs();
+            Await.until(() -> {
+                String m = scrape();
+                return MetricsCatalogue.value(m, "leasecron_fires_total{job_id=\"seed/ping\",outcome=\"succeeded\"}") >= 1
+                        && MetricsCatalogue.value(m, "leasecron_fires_total{job_id=\"outcomes/refused\",outcome=\"failed\"}") >= 1
+                        && MetricsCatalogue.value(m, "leasecron_skipped_fires_total{job_id=\"outcomes/paused\",reason=\"suspended\"}") >= 1;
+            }, "a success, a failure and a skip were counted");
+            Set<String> exported = MetricsCatalogue.families(scrape());
+
+            Set<String> undocumented = new TreeSet<>();
+            for (String family : exported) {
+                boolean documented = family.startsWith("leasecron_") ? MetricsCatalogue.documented("local").contains(family)
+                        : MetricsCatalogue.documentedPrefixes().stream().anyMatch(family::startsWith);
+                if (!documented) {
+                    undocumented.add(family);
+                }
+            }
+            assertEquals(Set.of(), undocumented, "exported, not in docs/metrics.md");
+            Set<String> missing = new TreeSet<>(MetricsCatalogue.documented("local"));
+            missing.removeAll(exported);
+            assertEquals(Set.of(), missing, "in docs/metrics.md for local mode, not exported");
+        } finally {
+            Files.deleteIfExists(file);
+            lifecycle.reloadJobs();
+        }
+    }
+
+    static String scrape() {
+        return Management.given().get("/q/metrics").then().statusCode(200).extract().asString();
     }
 
     /** {@code /runs}: the run history of a job, newest first, each run with every field; the seed job fires every second. */

@@ -18,14 +18,14 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.leasecron.leader.LeaseRecord;
+import io.leasecron.testing.Management;
+import io.leasecron.testing.MetricsCatalogue;
 import io.leasecron.testing.RecordingTarget;
 import java.time.ZonedDateTime;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -74,11 +74,38 @@ class KubernetesModeTest {
                 .body("renewedAt", notNullValue());
         var lease = admin.leases().inNamespace("jobs").withName("leasecron").get();
         assertEquals("pod-under-test", lease.getSpec().getHolderIdentity());
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/metrics").then().statusCode(200)
+        Management.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("leasecron_leader 1.0"))
-                .body(containsString("leasecron_api_requests_total{method=\"PUT\",resource=\"leases\"}"));
+                .body(containsString("leasecron_api_requests_total{code=\"200\",method=\"PUT\",resource=\"leases\"}"))
+                .body(containsString("leasecron_lease_request_duration_seconds_count{operation=\"update\",outcome=\"ok\"}"))
+                .body(containsString("leasecron_watch_restarts_total{resource=\"configmaps\"}"));
+    }
+
+    /**
+     * docs/metrics.md lists exactly the leasecron metrics a replica exports in Kubernetes mode (the others, the same
+     * in both modes, are checked by ApiTest), scraped once a job has succeeded.
+     */
+    @Test
+    @Order(4)
+    void every_leasecron_metric_exported_in_kubernetes_mode_is_documented_and_every_documented_one_is_exported() throws Exception {
+        KubernetesClient admin = server.getClient();
+        try (RecordingTarget target = new RecordingTarget()) {
+            admin.configMaps().inNamespace("jobs").resource(new ConfigMapBuilder().withNewMetadata().withName("catalogue")
+                    .addToLabels("leasecron.io/jobs", "true").endMetadata()
+                    .withData(Map.of("tick", "schedule: \"* * * * * *\"\nhttp: {url: \"" + target.url("/tick") + "\"}\n")).build())
+                    .create();
+            target.take();
+            await(() -> MetricsCatalogue.value(Management.given().get("/q/metrics").asString(),
+                    "leasecron_fires_total{job_id=\"catalogue/tick\",outcome=\"succeeded\"}") >= 1, "a success counted");
+            Set<String> exported = new java.util.TreeSet<>(MetricsCatalogue.families(
+                    Management.given().get("/q/metrics").then().statusCode(200).extract().asString()));
+            exported.removeIf(f -> !f.startsWith("leasecron_"));
+            assertEquals(MetricsCatalogue.documented("kubernetes"), exported);
+        } finally {
+            admin.configMaps().inNamespace("jobs").withName("catalogue").delete();
+        }
     }
 
     @Test
@@ -145,7 +172,7 @@ class KubernetesModeTest {
             });
             await(() -> !given().get("/api/v1/leader").jsonPath().getBoolean("isLeader"), "the replica stepped down");
             given().get("/api/v1/leader").then().body("holderIdentity", equalTo("intruder"));
-            given().get("/q/metrics").then().body(containsString("leasecron_leader 0.0"));
+            Management.given().get("/q/metrics").then().body(containsString("leasecron_leader 0.0"));
             await(() -> skippedNotLeader("ticks/tick") >= 1, "a slot refused by the gate as not_leader");
 
             // The intruder never renews: after the lease duration this replica acquires again, with a new term.
@@ -185,9 +212,8 @@ class KubernetesModeTest {
     }
 
     static double skippedNotLeader(String job) {
-        Matcher m = Pattern.compile("leasecron_skipped_fires_total\\{job=\"" + Pattern.quote(job) + "\",reason=\"not_leader\"\\} ([0-9.E]+)")
-                .matcher(given().get("/q/metrics").asString());
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return MetricsCatalogue.value(Management.given().get("/q/metrics").asString(),
+                "leasecron_skipped_fires_total{job_id=\"" + job + "\",reason=\"not_leader\"}");
     }
 
     static void await(java.util.function.BooleanSupplier condition, String what) {

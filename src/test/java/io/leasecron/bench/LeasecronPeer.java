@@ -42,14 +42,14 @@ final class LeasecronPeer implements Peer {
             }
             return CompletableFuture.completedFuture(new RunResult.Succeeded("no-op"));
         }, dispatch, "bench", EngineSettings.DEFAULTS, () -> 0.0);
-        ExecutionMetrics metrics = new ExecutionMetrics().bindTo(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT).getPrometheusRegistry());
+        ExecutionMetrics metrics = new ExecutionMetrics(SystemClock.INSTANCE).bindTo(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT).getPrometheusRegistry());
         engine.addListener(metrics);
         engine.addListener(new RunHistory(20));
         catalogue = new JobCatalogue(new JobCatalogue.Sink() {
             @Override
             public void upsert(JobSpec spec) {
-                metrics.register(spec.id());
                 engine.upsert(spec);
+                metrics.register(spec);
             }
 
             @Override

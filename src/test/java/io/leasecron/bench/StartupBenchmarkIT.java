@@ -81,8 +81,10 @@ class StartupBenchmarkIT {
      */
     long startUntilReady(String options, Path jobsDir, int jobs) throws IOException, InterruptedException {
         int port;
-        try (ServerSocket s = new ServerSocket(0)) {
+        int managementPort;
+        try (ServerSocket s = new ServerSocket(0); ServerSocket m = new ServerSocket(0)) {
             port = s.getLocalPort();
+            managementPort = m.getLocalPort();
         }
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -95,11 +97,12 @@ class StartupBenchmarkIT {
         pb.environment().put("LEASECRON_MODE", "local");
         pb.environment().put("LEASECRON_JOBS_DIR", jobsDir.toString());
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         pb.environment().put("POD_NAME", "startup-bench");
         long start = System.nanoTime();
         Process p = pb.start();
         try {
-            URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+            URI ready = URI.create("http://127.0.0.1:" + managementPort + "/q/health/ready");
             while (true) {
                 try {
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofMillis(500)).build(),

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.leasecron.testing.TcpProxy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,7 +119,7 @@ final class ChaosRun implements AutoCloseable {
             if (!api.streamsHttpWatches()) {
                 env.put("LEASECRON_WATCHES", "websocket");
             }
-            replicas.add(new ReplicaProcess(name, jar, dir, env, skews.get(i), freePort()));
+            replicas.add(new ReplicaProcess(name, jar, dir, env, skews.get(i), io.leasecron.testing.Ports.free(), io.leasecron.testing.Ports.free()));
         }
         monitor.submit(this::monitor);
         facts.put("seed", seed);
@@ -291,7 +290,7 @@ final class ChaosRun implements AutoCloseable {
                 }
                 int incarnation = r.incarnation();
                 for (String probe : List.of("live", "ready")) {
-                    ReplicaProcess.Response resp = r.get("/q/health/" + probe, Duration.ofSeconds(1));
+                    ReplicaProcess.Response resp = r.management("/q/health/" + probe, Duration.ofSeconds(1));
                     // A probe cut short because monitoring stopped (it interrupts this thread) is not the replica's failure.
                     if (resp.status() != 200 && monitoring && r.state() == ReplicaProcess.State.RUNNING
                             && r.incarnation() == incarnation) {
@@ -301,7 +300,7 @@ final class ChaosRun implements AutoCloseable {
                 }
                 if (round % 4 == 0) {
                     ApiUsage u = usage.get(r.name() + "#" + incarnation);
-                    ReplicaProcess.Response m = r.get("/q/metrics", Duration.ofSeconds(1));
+                    ReplicaProcess.Response m = r.management("/q/metrics", Duration.ofSeconds(1));
                     if (u != null && m.status() == 200) {
                         u.scraped(m.body());
                     }
@@ -317,7 +316,7 @@ final class ChaosRun implements AutoCloseable {
         for (ReplicaProcess r : replicas) {
             ApiUsage u = usage.get(r.name() + "#" + r.incarnation());
             if (r.state() == ReplicaProcess.State.RUNNING && u != null) {
-                ReplicaProcess.Response m = r.get("/q/metrics", Duration.ofSeconds(1));
+                ReplicaProcess.Response m = r.management("/q/metrics", Duration.ofSeconds(1));
                 if (m.status() == 200) {
                     u.scraped(m.body());
                 }
@@ -371,11 +370,6 @@ final class ChaosRun implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {

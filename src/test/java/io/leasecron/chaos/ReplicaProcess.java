@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
  * One replica of the service as a real process: {@code java -jar target/quarkus-app/quarkus-run.jar} in Kubernetes
  * mode, reaching the API server through its own {@link io.leasecron.testing.TcpProxy}. It can be killed, stopped
  * and continued with signals, and started again under the same identity (a pod's restart); every start is one
- * incarnation.
+ * incarnation. Public for the monitoring tests, which scrape such replicas with a real Prometheus.
  */
-final class ReplicaProcess implements AutoCloseable {
+public final class ReplicaProcess implements AutoCloseable {
     private static String libfaketime;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
@@ -34,18 +34,21 @@ final class ReplicaProcess implements AutoCloseable {
     private final Map<String, String> env;
     private final Duration skew;
     private final int port;
+    private final int managementPort;
     private volatile Process process;
     private volatile State state = State.DEAD;
     private volatile int incarnation;
     private volatile Instant startedAt;
 
-    ReplicaProcess(String name, Path jar, Path dir, Map<String, String> env, Duration skew, int port) {
+    /** {@code port} serves the API, {@code managementPort} the probes and metrics (a port of their own, as in a pod). */
+    public ReplicaProcess(String name, Path jar, Path dir, Map<String, String> env, Duration skew, int port, int managementPort) {
         this.name = name;
         this.jar = jar;
         this.dir = dir;
         this.env = new LinkedHashMap<>(env);
         this.skew = skew;
         this.port = port;
+        this.managementPort = managementPort;
     }
 
     /**
@@ -72,7 +75,7 @@ final class ReplicaProcess implements AutoCloseable {
         return libfaketime;
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
@@ -96,7 +99,7 @@ final class ReplicaProcess implements AutoCloseable {
         return process == null ? -1 : process.pid();
     }
 
-    synchronized void start() throws IOException {
+    public synchronized void start() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException(name + " is already running");
         }
@@ -109,6 +112,7 @@ final class ReplicaProcess implements AutoCloseable {
                 || k.equals("LD_PRELOAD"));
         pb.environment().putAll(env);
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        pb.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         if (!skew.isZero()) {
             pb.environment().put("LD_PRELOAD", libfaketime());
             pb.environment().put("FAKETIME", (skew.isNegative() ? "-" : "+") + skew.abs().toMillis() / 1000.0 + "s");
@@ -128,7 +132,7 @@ final class ReplicaProcess implements AutoCloseable {
     }
 
     /** Waits until {@code /q/health/ready} answers 200; fails if the process exits first or {@code limit} passes. */
-    void awaitReady(Duration limit) {
+    public void awaitReady(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < deadline) {
             Process p = process;
@@ -137,7 +141,7 @@ final class ReplicaProcess implements AutoCloseable {
                 throw new IllegalStateException(name + " exited with " + (p == null ? "?" : p.exitValue())
                         + " before it was ready; see " + dir.resolve(name + ".log"));
             }
-            if (get("/q/health/ready", Duration.ofMillis(500)).status() == 200) {
+            if (management("/q/health/ready", Duration.ofMillis(500)).status() == 200) {
                 state = State.RUNNING;
                 return;
             }
@@ -148,7 +152,7 @@ final class ReplicaProcess implements AutoCloseable {
     }
 
     /** SIGKILL: a crash, nothing released. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         Process p = process;
         state = State.DEAD;
         if (p != null) {
@@ -198,8 +202,17 @@ final class ReplicaProcess implements AutoCloseable {
         return p != null && p.isAlive();
     }
 
-    /** One GET on this replica's HTTP port; status -1 when it does not answer in time. */
-    Response get(String path, Duration timeout) {
+    /** One GET on this replica's API port; status -1 when it does not answer in time. */
+    public Response get(String path, Duration timeout) {
+        return get(port, path, timeout);
+    }
+
+    /** One GET on this replica's management port (probes, metrics); status -1 when it does not answer in time. */
+    Response management(String path, Duration timeout) {
+        return get(managementPort, path, timeout);
+    }
+
+    private static Response get(int port, String path, Duration timeout) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -212,7 +225,7 @@ final class ReplicaProcess implements AutoCloseable {
         }
     }
 
-    record Response(int status, String body) {
+    public record Response(int status, String body) {
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.leasecron.engine.ExecutionEvent.FiredExecution;
 import io.leasecron.engine.ExecutionEvent.SkippedExecution;
 import io.leasecron.engine.ExecutionEvent.SucceededExecution;
 import io.leasecron.engine.ExecutionEvent.TimedOutExecution;
+import io.leasecron.engine.ExecutionEvent.UncertainExecution;
 import io.leasecron.execution.ActionRunner;
 import io.leasecron.execution.Fire;
 import io.leasecron.execution.RunResult;
@@ -815,5 +816,124 @@ class EngineTest {
         engine.tick();
         assertEquals(List.of("a/once@" + t("PT30M") + ":FiredExecution", "a/once@" + t("PT30M") + ":SucceededExecution"),
                 events.lines());
+    }
+
+    /** The engine with a gate that refuses as a follower until {@code leader} is set, then answers as it does. */
+    Engine followerThen(AtomicReference<LeaderGate> leader) {
+        LeaderGate gate = slot -> leader.get() == null
+                ? new LeaderGate.Decision.Refused(SkipReason.NOT_LEADER, "this replica does not hold the lease")
+                : leader.get().authorise(slot);
+        Engine e = new Engine(clock, gate, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        e.addListener(events);
+        return e;
+    }
+
+    /**
+     * Issue 12, finding 6b: {@code startingDeadlineSeconds} holds for an uncertain slot too. Under
+     * {@code delivery: AtLeastOnce} a successor fires an uncertain slot again, but not later than the deadline allows:
+     * past it, the slot is reported uncertain and skipped as {@code deadline_exceeded}, with the reason.
+     */
+    @Test
+    void an_uncertain_slot_is_not_fired_again_past_its_starting_deadline() {
+        AtomicReference<LeaderGate> leader = new AtomicReference<>();
+        engine = followerThen(leader);
+        engine.upsert(Jobs.every("a/job", "@every 10s", "delivery: AtLeastOnce", "catchUp: All", "startingDeadlineSeconds: 30"));
+        at("PT1M"); // a follower: slots up to 1 min refused
+        leader.set(successor);
+        engine.recover(new Engine.Takeover(t("PT10S"), t("PT20S")));
+        events.clear();
+        at("PT1M1S");
+        List<ExecutionEvent> of20 = events.all().stream().filter(e -> e.slot().equals(t("PT20S"))).toList();
+        assertEquals(List.of(new UncertainExecution(JobId.parse("a/job"), t("PT20S"), 8, false, "claimed by the previous leader"),
+                new SkippedExecution(JobId.parse("a/job"), t("PT20S"), SkipReason.DEADLINE_EXCEEDED, "claimed by the previous "
+                        + "leader; delivery AtLeastOnce fires it again only within startingDeadlineSeconds 30, and it would "
+                        + "start 41000 ms late")), of20);
+        assertEquals(List.of(t("PT40S"), t("PT50S"), t("PT1M")), fires.stream().map(Fire::slot).toList(),
+                "the slots after the claim that catch-up fires");
+    }
+
+    /**
+     * Issue 12, finding 6c: an edit of the schedule voids the old schedule's slots, including one that came due and
+     * waits for its lease claim. It is reported as skipped, with the reason, not dropped without a word.
+     */
+    @Test
+    void a_slot_waiting_for_its_claim_when_the_schedule_is_edited_is_reported_as_skipped() {
+        List<Runnable> resolvers = new CopyOnWriteArrayList<>();
+        AtomicReference<Instant> claimed = new AtomicReference<>(T0);
+        engine = new Engine(clock, claimingAhead(claimed, resolvers, new CopyOnWriteArrayList<>()), runner, Runnable::run,
+                "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/job", "@every 10s"));
+        at("PT10S");
+        assertEquals(1, resolvers.size(), "10 s waits for its claim");
+        clock.set(t("PT10.5S"));
+        engine.upsert(Jobs.every("a/job", "@every 15s"));
+        claimed.set(t("PT15S"));
+        resolvers.forEach(Runnable::run);
+        at("PT15S");
+        assertEquals(List.of(new SkippedExecution(JobId.parse("a/job"), t("PT10S"), SkipReason.SCHEDULE_CHANGED,
+                "the schedule was edited from \"@every 10s\" (UTC) to \"@every 15s\" (UTC) while this slot waited for its "
+                        + "lease claim; slots of the old schedule do not fire")), events.of(SkippedExecution.class));
+        assertEquals(List.of(t("PT15S")), fires.stream().map(Fire::slot).toList());
+        assertEquals("schedule_changed", SkipReason.SCHEDULE_CHANGED.label());
+    }
+
+    /**
+     * Issue 12, finding 6e: a slot the predecessor claimed is uncertain, even when this replica's catch-up planning
+     * would skip it as missed. Here a new leader's engine stalls and its backlog spans slots the predecessor claimed
+     * ahead (up to 20 s): those are reported uncertain, and the job's delivery policy decides, as after a recovery.
+     */
+    @Test
+    void a_claimed_slot_that_catch_up_would_skip_as_missed_is_reported_uncertain() {
+        engine = new Engine(clock, successor, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS, () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.every("a/most", "@every 5s"));
+        engine.upsert(Jobs.every("a/least", "@every 5s", "delivery: AtLeastOnce"));
+        at("PT25.5S"); // stalled since 0 s: catch-up (Latest) plans 5 s to 20 s as missed, 25 s to fire
+        List<String> most = events.lines().stream().filter(l -> l.startsWith("a/most@")).toList();
+        assertEquals(List.of(
+                "a/most@" + t("PT5S") + ":SkippedExecution(missed)",
+                "a/most@" + t("PT10S") + ":SkippedExecution(missed)",
+                "a/most@" + t("PT15S") + ":UncertainExecution",
+                "a/most@" + t("PT15S") + ":SkippedExecution(uncertain)",
+                "a/most@" + t("PT20S") + ":UncertainExecution",
+                "a/most@" + t("PT20S") + ":SkippedExecution(uncertain)",
+                "a/most@" + t("PT25S") + ":FiredExecution",
+                "a/most@" + t("PT25S") + ":SucceededExecution"), most);
+        assertEquals(List.of("a/most@" + t("PT25S"), "a/least@" + t("PT15S"), "a/least@" + t("PT20S"), "a/least@" + t("PT25S")),
+                fires.stream().map(f -> f.spec().id() + "@" + f.slot()).toList(), "AtLeastOnce fires the uncertain slots again");
+    }
+
+    /**
+     * {@code FiredExecution.catchUp}: false for the job's current slot, true for a slot fired while a later one was
+     * already due (a backlog after the engine fell behind, a takeover's recovery); a retry keeps its slot's value.
+     */
+    @Test
+    void a_fire_says_whether_it_was_a_catch_up() {
+        actions.put("a/flaky", f -> CompletableFuture.completedFuture(
+                f.attempt() == 1 ? new RunResult.Failed("HTTP 503") : new RunResult.Succeeded("ok")));
+        engine.upsert(Jobs.every("a/min", "@every 1m", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        engine.upsert(Jobs.every("a/flaky", "@every 1h", "retry: {attempts: 2, backoff: 10s}"));
+        at("PT3M30S"); // stalled: a/min's backlog
+        at("PT4M");
+        at("PT1H");
+        at("PT1H10S");
+        assertEquals(List.of("a/min@" + t("PT1M") + " true", "a/min@" + t("PT2M") + " true", "a/min@" + t("PT3M") + " false",
+                "a/min@" + t("PT4M") + " false", "a/min@" + t("PT1H") + " false", "a/flaky@" + t("PT1H") + " false",
+                "a/flaky@" + t("PT1H") + " false"), events.of(FiredExecution.class).stream()
+                .filter(f -> f.slot().isBefore(t("PT5M")) || f.slot().equals(t("PT1H")))
+                .map(f -> f.job() + "@" + f.slot() + " " + f.catchUp()).toList());
+
+        AtomicReference<LeaderGate> leader = new AtomicReference<>();
+        engine = followerThen(leader);
+        events.clear();
+        clock.set(T0);
+        engine.upsert(Jobs.every("a/job", "@every 5s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        at("PT30S");
+        leader.set(successor);
+        engine.recover(new Engine.Takeover(t("PT10S"), t("PT20S")));
+        at("PT30.5S");
+        assertEquals(List.of(t("PT25S") + " true", t("PT30S") + " false"), events.of(FiredExecution.class).stream()
+                .map(f -> f.slot() + " " + f.catchUp()).toList(), "recovered after the predecessor's claim");
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +31,13 @@ import org.junit.jupiter.api.Test;
  * image's user, otherwise as root of a user namespace.
  */
 class JvmImageIT {
-    static final Path WORK = Path.of("target/image-jvm");
+    /**
+     * The copied image. The sandbox mounts an empty /tmp, which would hide a checkout under /tmp (as a CI runner's
+     * may be): then it goes to /var/tmp, which the image's user can reach (a home directory may not be).
+     */
+    static final Path WORK = Path.of("target/image-jvm").toAbsolutePath().startsWith("/tmp/")
+            ? Path.of("/var/tmp", "leasecron-image-jvm-check")
+            : Path.of("target/image-jvm");
     static final Duration STARTUP_LIMIT = Duration.ofSeconds(120);
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final ObjectMapper JSON = new ObjectMapper();
@@ -165,9 +170,7 @@ class JvmImageIT {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return io.leasecron.testing.Ports.free();
     }
 
     static void deleteTree(Path dir) throws IOException {

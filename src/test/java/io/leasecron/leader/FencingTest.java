@@ -439,6 +439,50 @@ class FencingTest {
         assertEachOnce("a/least", 1, 5);
     }
 
+    // ---------------------------------------------------------------- progress with a claim window
+
+    /**
+     * Issue 12, finding 3, end to end. Claims reach 2 s ahead. pod-a's engine stalls for 4 s while its elector goes on
+     * renewing; one pass then fires a/alpha's backlog up to the claim, and a/beta's slots, claimed as well, wait behind
+     * the first slot that needs a new claim. pod-a writes that claim, with its progress, and crashes. No slot of a/beta
+     * may be recorded as started: each slot of both jobs fired once or was reported uncertain by pod-b.
+     */
+    @Test
+    void one_jobs_backlog_does_not_record_another_jobs_claimed_unstarted_slots_as_started() {
+        Node a = new Node("pod-a", Duration.ofSeconds(2));
+        a.engine.upsert(everySecond("a/alpha", "AtMostOnce"));
+        a.engine.upsert(everySecond("a/beta", "AtMostOnce"));
+        run(Duration.ofMillis(1500), a);
+        assertEquals(t(3), a.elector.status().claimedUntil(), "the claim of 10:00:01 reaches 2 s ahead");
+        Instant until = now.plusSeconds(4);
+        while (now.isBefore(until)) { // the engine stalls, the elector renews
+            now = now.plus(STEP);
+            a.clock.set(now);
+            a.elector.step();
+        }
+        a.engine.tick();
+        assertEquals(List.of("a/alpha@" + t(1), "a/beta@" + t(1), "a/alpha@" + t(2), "a/alpha@" + t(3)), fired);
+        a.elector.step(); // the claim for the slots that wait, and the progress, in one write
+        a.alive = false;
+        a.cut.set(true);
+        Node b = node("pod-b");
+        b.engine.upsert(everySecond("a/alpha", "AtMostOnce"));
+        b.engine.upsert(everySecond("a/beta", "AtMostOnce"));
+        run(Duration.ofSeconds(5), b);
+        assertTrue(b.elector.isLeader());
+        List<String> uncertain = b.events.of(UncertainExecution.class).stream().map(u -> u.job() + "@" + u.slot()).toList();
+        List<String> lost = new ArrayList<>();
+        for (String job : List.of("a/alpha", "a/beta")) {
+            for (int s = 1; s <= 9; s++) {
+                String key = job + "@" + t(s);
+                if (count(key) > 1 || count(key) == 0 && !uncertain.contains(key)) {
+                    lost.add(key + " x" + count(key));
+                }
+            }
+        }
+        assertEquals(List.of(), lost, "neither fired once nor reported uncertain; fires " + fired + ", uncertain " + uncertain);
+    }
+
     // ---------------------------------------------------------------- release racing the elector's own write
 
     @Test

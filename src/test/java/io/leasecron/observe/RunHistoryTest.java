@@ -32,7 +32,7 @@ class RunHistoryTest {
     void keeps_the_last_twenty_outcomes_of_each_job_newest_first_with_every_field() {
         RunHistory history = new RunHistory(20);
         for (int m = 0; m < 20; m++) {
-            history.on(new FiredExecution(JOB, slot(m), 1, 7, "pod-a", slot(m), Duration.ZERO, Duration.ZERO)); // not an outcome
+            history.on(new FiredExecution(JOB, slot(m), 1, 7, "pod-a", slot(m), Duration.ZERO, Duration.ZERO, false)); // not an outcome
             history.on(new SucceededExecution(JOB, slot(m), 1, 7, "pod-a", Duration.ofMillis(100 + m), "HTTP 200"));
             history.on(new SkippedExecution(JOB, slot(m), SkipReason.NOT_LEADER, "this replica does not hold the lease"));
         }

@@ -36,11 +36,11 @@ public final class LocalJobsDirectory implements QuarkusTestResourceLifecycleMan
                     data:
                       ping: |
                         schedule: "@every 1s"
-                        http: {url: "http://127.0.0.1:%1$d/q/health/live", method: GET}
+                        http: {url: "http://127.0.0.1:%1$d/api/v1/leader", method: GET}
                       broken: |
                         schedule: "@every 1m"
                         timezone: UTC
-                        http: {url: "http://127.0.0.1:%1$d/q/health/live", method: GET}
+                        http: {url: "http://127.0.0.1:%1$d/api/v1/leader", method: GET}
                     ---
                     apiVersion: v1
                     kind: ConfigMap
