@@ -81,6 +81,13 @@ final class Admission {
         pending.addAll(due);
     }
 
+    /** A slot let fire in a term that ended before it started: the next pass offers it to the gate again. */
+    void reoffer(Run run) {
+        progress.planned(run.slot);
+        addPending(List.of(new Candidate(run.reg, run.spec, run.generation, run.slot)));
+        wake.run();
+    }
+
     /** Takes the slots waiting for a claim, for a pass to offer them again. */
     synchronized List<Candidate> takePending() {
         List<Candidate> out = pending;

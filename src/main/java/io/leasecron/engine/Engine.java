@@ -77,6 +77,7 @@ public final class Engine {
                 Objects.requireNonNull(replica), settings, Objects.requireNonNull(jitter), jobs, limiter, progress, listeners,
                 this::wake);
         this.admission = new Admission(gate, jobs, supervisor, progress, listeners, loopFailures, this::wake);
+        supervisor.onTermLost(admission::reoffer);
         this.loop = new TimerLoop(clock, this::tick, supervisor::stopping, loopFailures);
         this.heartbeat = clock.now();
     }
@@ -157,7 +158,7 @@ public final class Engine {
         List<Candidate> older = new ArrayList<>();
         List<SkippedExecution> missed = new ArrayList<>();
         Takeover takeover = recovery.getAndSet(null);
-        if (takeover != null && takeover.claimedUntil() != null) {
+        if (takeover != null) {
             Instant dispatched = takeover.dispatchedThrough() == null ? takeover.claimedUntil() : takeover.dispatchedThrough();
             older.addAll(jobs.recover(dispatched, takeover.claimedUntil(), now, missed));
         }

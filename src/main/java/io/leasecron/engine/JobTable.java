@@ -79,6 +79,7 @@ final class JobTable {
         reg.cursor = now;
         synchronized (reg) {
             reg.recoverableThrough = now;
+            reg.registeredAt = now;
         }
         List<Candidate> due = new ArrayList<>(0);
         if (spec.oneTime() && !spec.runAt().get().isAfter(now)) {
@@ -205,7 +206,11 @@ final class JobTable {
                 continue;
             }
             try {
-                SlotPlanner.Recovered planned = planner.recover(spec, dispatched, claimedUntil, through, now);
+                // Nothing ever claimed (no Lease, or one no leader claimed on): every slot this engine passed
+                // without a lease since the job's registration was handled by nobody.
+                Instant floor = claimedUntil == null ? reg.registeredAt : null;
+                SlotPlanner.Recovered planned = floor != null ? planner.recover(spec, floor, floor, through, now)
+                        : planner.recover(spec, dispatched, claimedUntil, through, now);
                 for (Occurrence o : planned.uncertain()) {
                     // Claimed by the predecessor, maybe not started: the gate answers Uncertain for these.
                     progress.planned(o.time());

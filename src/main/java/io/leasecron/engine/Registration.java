@@ -24,6 +24,8 @@ final class Registration {
      * reaches the fire path twice in one term. Guarded by the registration's monitor.
      */
     Instant recoverableThrough;
+    /** When the job was (re)scheduled: this engine knows no slot of it before. */
+    Instant registeredAt;
     volatile boolean removed;
     /** Attempts in progress; allocated on first use to keep idle jobs small. Guarded by the registration's monitor. */
     Set<Run> runs;

@@ -24,6 +24,8 @@ final class Run {
     boolean tracked;
     /** Fired by catch-up: a later slot of the job was already due when the first attempt was let fire. */
     boolean catchUp;
+    /** The job's generation its slot was planned under. */
+    long generation;
     Instant deadline;
     long seq;
     /** Holds one of the replica's concurrency permits (only with a limit). */

@@ -20,9 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -48,12 +46,11 @@ final class Supervisor {
     private final Progress progress;
     private final Listeners listeners;
     private final Runnable wake;
+    private Consumer<Run> reoffer = r -> { };
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition drained = lock.newCondition();
     private final RunTimers timers = new RunTimers();
     /** Attempts in progress. Admission and release take no lock shared with the timer: workers never wait for it. */
-    private final AtomicInteger running = new AtomicInteger();
+    private final RunningCount running = new RunningCount();
     private volatile boolean stopping;
 
     Supervisor(Clock clock, LeaderGate gate, ActionRunner runner, Executor dispatch, String replica, EngineSettings settings,
@@ -72,10 +69,19 @@ final class Supervisor {
         this.wake = wake;
     }
 
+    /**
+     * Where a first attempt goes that was let fire, queued for the limit and then not started because its term
+     * ended: back to the fire path, so that the term now leading (often this replica's own next term, whose
+     * recovery may already have been applied) decides it again, as fired or uncertain.
+     */
+    void onTermLost(Consumer<Run> reoffer) {
+        this.reoffer = reoffer;
+    }
+
     /** From now on nothing new starts: no admitted slot, no queued run, no retry. */
     void stop() {
         stopping = true;
-        signalDrained();
+        running.signal();
     }
 
     boolean stopping() {
@@ -96,6 +102,7 @@ final class Supervisor {
         List<Run> replaced = List.of();
         Run run = new Run(reg, spec, c.slot, 1, term, now);
         run.catchUp = SlotPlanner.isCatchUp(spec, c.slot, now);
+        run.generation = c.generation;
         synchronized (reg) {
             if (reg.runs != null && !reg.runs.isEmpty()) {
                 if (spec.concurrencyPolicy() == ConcurrencyPolicy.Forbid) {
@@ -154,20 +161,7 @@ final class Supervisor {
 
     /** Waits until no attempt runs, or until {@code deadlineNanos} ({@link System#nanoTime()}): a real-time wait. */
     void awaitDrained(long deadlineNanos) {
-        lock.lock();
-        try {
-            while (running.get() > 0) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                drained.awaitNanos(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
+        running.awaitNone(deadlineNanos);
     }
 
     /** Ends {@code run} as cancelled, with {@code why}; no retry. */
@@ -186,6 +180,7 @@ final class Supervisor {
         }
         Run run = new Run(previous.reg, previous.spec, previous.slot, previous.attempt + 1, previous.term, now);
         run.catchUp = previous.catchUp;
+        run.generation = previous.generation;
         if (stopping) {
             listeners.publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.SHUTTING_DOWN,
                     "retry " + run.attempt + " not started: replica is shutting down"));
@@ -262,7 +257,7 @@ final class Supervisor {
     /** The run is in progress from now on and gets its deadline. */
     private void activate(Run run, Instant now) {
         run.active = true;
-        running.incrementAndGet();
+        running.started();
         run.deadline = now.plus(run.spec.timeout());
         timers.addDeadline(run);
     }
@@ -285,8 +280,12 @@ final class Supervisor {
             boolean late = refusal.startsWith("waited");
             // Shutting down or the term lost: not started, and nobody decided against it: it stays open. Past its
             // deadline or its job deleted: deliberately not fired, so it is settled like any other skip.
+            boolean termLost = !shutting && !late && !next.reg.removed;
             abandon(next, shutting ? SkipReason.SHUTTING_DOWN : late ? SkipReason.DEADLINE_EXCEEDED : SkipReason.NOT_LEADER,
-                    refusal, shutting || !late && !next.reg.removed);
+                    refusal, shutting || termLost);
+            if (termLost && next.attempt == 1) {
+                reoffer.accept(next);
+            }
         }
     }
 
@@ -350,6 +349,9 @@ final class Supervisor {
      * starts already queued, so a large batch starts before its first outcomes are bookkept.
      */
     private CompletableFuture<?> startAction(Run run) {
+        if (run.finished.get()) {
+            return null; // timed out or replaced while it waited for a dispatch thread: it never starts
+        }
         Instant started = clock.now();
         run.started = started;
         CompletableFuture<RunResult> future;
@@ -461,7 +463,6 @@ final class Supervisor {
             run.permit = false;
             passPermit();
         }
-        boolean drainedNow = running.decrementAndGet() == 0 && stopping;
         boolean retry = retryable && !stopping && !run.reg.removed && run.attempt < run.spec.retry().attempts();
         if (retry) {
             Duration nominal = run.spec.retry().delayBefore(run.attempt + 1);
@@ -469,19 +470,7 @@ final class Supervisor {
             timers.addRetry(now.plusMillis(ms), run);
             wake.run();
         }
-        if (drainedNow) {
-            signalDrained();
-        }
+        running.ended();
         return retry;
     }
-
-    private void signalDrained() {
-        lock.lock();
-        try {
-            drained.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
 }

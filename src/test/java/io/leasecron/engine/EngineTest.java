@@ -936,4 +936,62 @@ class EngineTest {
         assertEquals(List.of(t("PT25S") + " true", t("PT30S") + " false"), events.of(FiredExecution.class).stream()
                 .map(f -> f.slot() + " " + f.catchUp()).toList(), "recovered after the predecessor's claim");
     }
+
+    // ---------------------------------------------------------------- found by the deterministic simulation
+
+    @Test
+    void slots_passed_without_a_lease_are_caught_up_when_the_lease_was_never_claimed() {
+        term.set(0); // a follower: the leader of the Lease dies before its first claim
+        engine.upsert(Jobs.every("a/all", "@every 1s", "catchUp: All", "startingDeadlineSeconds: 3600"));
+        at("PT1S");
+        at("PT2S");
+        at("PT3S");
+        assertEquals(List.of(), fires);
+        term.set(1);
+        engine.recover(new Engine.Takeover(null, null)); // nothing was ever claimed on the Lease
+        at("PT3.5S");
+        assertEquals(List.of(t("PT1S"), t("PT2S"), t("PT3S")), fires.stream().map(Fire::slot).toList(),
+                "handled by nobody: fired by the catch-up policy, not lost");
+    }
+
+    @Test
+    void a_fire_queued_for_the_limit_whose_term_ended_is_decided_again_by_the_next_term_of_the_same_replica() {
+        AtomicLong leading = new AtomicLong(1);
+        // Term 2 is this replica's own, taken back with nobody in between: what term 1 let fire is uncertain.
+        LeaderGate own = slot -> leading.get() == 1 ? new LeaderGate.Decision.Fire(1)
+                : !slot.isAfter(t("PT1S")) ? new LeaderGate.Decision.Uncertain(2, "let fire in term 1, maybe started")
+                : new LeaderGate.Decision.Fire(2);
+        CompletableFuture<RunResult> slow = new CompletableFuture<>();
+        actions.put("a/slow", f -> slow);
+        engine = new Engine(clock, own, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS.withLimit(1,
+                EngineSettings.LimitMode.Wait), () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.spec("a/slow", "runAt: \"" + t("PT0.5S") + "\"\nhttp: {url: \"http://127.0.0.1:9/slow\"}\n"));
+        engine.upsert(Jobs.every("a/queued", "@every 1s"));
+        at("PT0.5S"); // a/slow holds the only permit
+        at("PT1S"); // a/queued@1s is let fire in term 1 and waits for the permit
+        assertEquals(1, engine.queuedCount());
+        leading.set(2); // term 1 ends; the same replica leads again, and its recovery is applied first
+        engine.recover(new Engine.Takeover(t("PT0.999S"), t("PT1S")));
+        at("PT1.1S");
+        slow.complete(new RunResult.Succeeded("done")); // the permit passes: a/queued@1s may no longer start in term 1
+        at("PT1.2S");
+        assertEquals(List.of(new UncertainExecution(JobId.parse("a/queued"), t("PT1S"), 2, false, "let fire in term 1, maybe started")),
+                events.of(UncertainExecution.class), "not lost: reported uncertain by term 2");
+    }
+
+    @Test
+    void an_attempt_that_timed_out_before_a_dispatch_thread_took_it_is_never_started() {
+        List<Runnable> tasks = new CopyOnWriteArrayList<>();
+        engine = newEngine(tasks::add);
+        engine.upsert(Jobs.spec("a/job", "runAt: \"" + t("PT1S") + "\"\ntimeout: 1s\nhttp: {url: \"http://127.0.0.1:9/job\"}\n"));
+        at("PT1S");
+        assertEquals(1, tasks.size(), "admitted, waiting for a dispatch thread");
+        at("PT3S"); // the dispatch threads were all busy (or the process paused) past the timeout
+        assertEquals(1, events.of(TimedOutExecution.class).size());
+        tasks.forEach(Runnable::run);
+        assertEquals(List.of(), fires, "reported as timed out: its request must not go out afterwards");
+        assertEquals(List.of(), events.of(FiredExecution.class));
+        assertEquals(0, engine.startingCount());
+    }
 }
