@@ -19,7 +19,7 @@ describe() {
     2) echo "invisible resends (a request that may have reached the target sent again within its attempt)" ;;
     3) echo "progress ahead of unstarted slots (progress ignores other slots still outstanding)" ;;
     4) echo "recorded as started before it left (hand-off when the request is handed to the client)" ;;
-    5) echo "elector spin (a claim found landed on the Lease does not resolve the waiting batch)" ;;
+    5) echo "elector spin (a claim found landed on the Lease does not resolve the waiting batch, which keeps the elector due)" ;;
   esac
 }
 
@@ -45,7 +45,10 @@ edits = {
          "            exchanges.add(exchange);\n            handedOff.complete(null);\n")],
   "5": [("src/main/java/io/leasecron/leader/Election.java",
          "                ledger = ledger.landed(mine);\n                claimSettled(fx);\n",
-         "                ledger = ledger.landed(mine);\n")],
+         "                ledger = ledger.landed(mine);\n"),
+        ("src/main/java/io/leasecron/leader/Election.java",
+         "            if (ledger.claimPending() || ledger.progressPending()) {\n",
+         "            if (ledger.wanted() != null || ledger.progressPending()) {\n")],
 }
 for path, old, new in edits[finding]:
     p = copy + "/" + path

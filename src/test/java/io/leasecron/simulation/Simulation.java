@@ -143,7 +143,7 @@ final class Simulation {
     /** Every fault ends: paused and suspended processes go on, dead ones start again, the API answers. */
     private void heal() {
         healed = true;
-        note("sim", "heal: every fault ends");
+        note("sim", "heal: every fault ends (targets answer from now on)");
         for (SimReplica r : new ArrayList<>(replicas)) {
             if (r.state == SimReplica.State.PAUSED || r.state == SimReplica.State.SUSPENDED) {
                 resume(r);
@@ -317,6 +317,11 @@ final class Simulation {
 
     private SimTransport.Move move(SimTransport.Flight f) {
         int x = rng.nextInt(100);
+        if (healed) {
+            // Targets heal too: a backlog queued behind hanging calls drains before the end.
+            return f.stage == SimTransport.Stage.CONNECTING ? SimTransport.Move.WRITE
+                    : x < 90 ? SimTransport.Move.ANSWER_200 : SimTransport.Move.ANSWER_500;
+        }
         if (f.stage == SimTransport.Stage.CONNECTING) {
             return x < 4 ? SimTransport.Move.REFUSED : SimTransport.Move.WRITE;
         }
