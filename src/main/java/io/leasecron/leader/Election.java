@@ -57,6 +57,11 @@ final class Election {
     private long lastRenewSentNanos;
     /** The wall-clock time of that send: a suspended VM's monotonic clock stops, its wall clock is set right after. */
     private Instant lastRenewSentAt;
+    /**
+     * The renew deadline was found passed: the term is over for good, even if the wall clock steps back (the engine
+     * has moved past the slots the gate refused meanwhile, and only a new term's recovery catches them up).
+     */
+    private boolean lapsed;
     private long lastWriteSentNanos;
     private Instant since;
     private Instant renewedAt;
@@ -94,7 +99,8 @@ final class Election {
             return new Decision.Refused(SkipReason.SHUTTING_DOWN, "this replica is releasing the lease");
         }
         long silent = silent(n, now);
-        if (silent >= renewDeadlineNanos) {
+        if (lapsed || silent >= renewDeadlineNanos) {
+            lapsed = true;
             return new Decision.Refused(SkipReason.NOT_LEADER, "the lease was not renewed for "
                     + Durations.format(Duration.ofNanos(silent).truncatedTo(ChronoUnit.MILLIS)) + ", past the renew deadline; not firing until it is");
         }
@@ -153,7 +159,7 @@ final class Election {
             return leading ? handover.next(this, now) : null;
         }
         if (leading) {
-            if (silent(n, now) >= renewDeadlineNanos) {
+            if (lapsed || silent(n, now) >= renewDeadlineNanos) {
                 stepDown("no successful renewal within the renew deadline of " + Durations.format(settings.renewDeadline()), fx);
                 return null;
             }
@@ -292,7 +298,7 @@ final class Election {
      * write failed; the replica steps down and takes the Lease back with a new term, whose catch-up covers them.
      */
     private boolean expiredWhileWaiting(LeaseRecord written, long sent, long n, Instant now, StepEffects fx) {
-        if (silent(n, now) < renewDeadlineNanos) {
+        if (!lapsed && silent(n, now) < renewDeadlineNanos) {
             return false;
         }
         mine = written;
@@ -304,6 +310,7 @@ final class Election {
 
     private void becomeLeader(LeaseRecord written, Request.Acquire a, long sent, Instant sentAt, StepEffects fx) {
         leading = true;
+        lapsed = false;
         term = written.term();
         mine = written;
         observed = Optional.of(written);
@@ -461,7 +468,7 @@ final class Election {
 
     /** Leading and renewed within the renew deadline: the gate may fire. */
     boolean valid(long n, Instant now) {
-        return leading && silent(n, now) < renewDeadlineNanos;
+        return leading && !lapsed && silent(n, now) < renewDeadlineNanos;
     }
 
     LeaderStatus status(long n, Instant now) {

@@ -406,4 +406,19 @@ class LeaderElectorTest {
         assertInstanceOf(Decision.Uncertain.class, b.gate("2026-12-01T10:00:12Z"),
                 "still pod-a's slot, which pod-a may have started: never fired as pod-b's own");
     }
+
+    @Test
+    void a_term_the_gate_found_past_its_renew_deadline_is_over_even_if_the_wall_clock_steps_back() {
+        Node a = new Node("pod-a");
+        a.settle();
+        a.claim("2026-12-01T10:00:05Z");
+        a.clock.stepWall(Duration.ofSeconds(11)); // resumed from a suspension: past the renew deadline
+        assertInstanceOf(Decision.Refused.class, a.gate("2026-12-01T10:00:05Z"));
+        a.clock.stepWall(Duration.ofSeconds(-11)); // and NTP steps the wall clock back before the elector runs
+        assertInstanceOf(Decision.Refused.class, a.gate("2026-12-01T10:00:05Z"),
+                "the engine has moved past the refused slot: only a new term catches it up");
+        a.settle();
+        assertEquals(List.of("acquired 1 after null", "lost 1", "acquired 2 after 2026-12-01T10:00:04.999999999Z"), a.events,
+                "a new term, whose recovery plans the refused slot again");
+    }
 }
