@@ -57,33 +57,32 @@ public final class TimedLeaseStore extends Collector implements LeaseStore {
 
     @Override
     public LeaseRecord create(LeaseRecord record) throws Conflict, LeaseStoreException {
-        long t0 = clock.nanoTime();
-        int outcome = 2;
-        try {
-            LeaseRecord r = store.create(record);
-            outcome = 0;
-            return r;
-        } catch (Conflict c) {
-            outcome = 1;
-            throw c;
-        } finally {
-            record(1, outcome, t0);
-        }
+        return timed(1, () -> store.create(record));
     }
 
     @Override
     public LeaseRecord update(LeaseRecord record) throws Conflict, LeaseStoreException {
+        return timed(2, () -> store.update(record));
+    }
+
+    /** A conditional write to time. */
+    @FunctionalInterface
+    private interface Write {
+        LeaseRecord run() throws Conflict, LeaseStoreException;
+    }
+
+    private LeaseRecord timed(int operation, Write write) throws Conflict, LeaseStoreException {
         long t0 = clock.nanoTime();
         int outcome = 2;
         try {
-            LeaseRecord r = store.update(record);
+            LeaseRecord r = write.run();
             outcome = 0;
             return r;
         } catch (Conflict c) {
             outcome = 1;
             throw c;
         } finally {
-            record(2, outcome, t0);
+            record(operation, outcome, t0);
         }
     }
 
