@@ -77,6 +77,11 @@ final class Invariants implements SimLeaseServer.Listener {
     private final Map<String, String> processOfWriter;
     /** When each process registered its jobs, on its own clock: it knows no slot before that. */
     private final Map<String, Instant> registeredAt = new HashMap<>();
+    /**
+     * When the process that recorded the first claim ever on the Lease registered its jobs. Before the first claim
+     * there is no durable record: slots due before this are not promised (docs/leader-election.md).
+     */
+    private Instant firstClaimFloor;
 
     Invariants(SimTarget target, Map<String, String> processOfWriter) {
         this.target = target;
@@ -229,6 +234,9 @@ final class Invariants implements SimLeaseServer.Listener {
             latestTerm = r.term();
             return;
         }
+        if (firstClaimFloor == null && r.claimedUntil() != null) {
+            firstClaimFloor = registeredAt.get(t.process);
+        }
         if (r.held() && r.claimedUntil() != null && (t.claimed == null || r.claimedUntil().isAfter(t.claimed))) {
             t.claimed = r.claimedUntil();
         }
@@ -272,6 +280,9 @@ final class Invariants implements SimLeaseServer.Listener {
 
     /** Invariant 5, for slots due in {@code (from, through]} (wall-clock slot times). */
     void endOfRun(Instant from, Instant through) {
+        if (firstClaimFloor != null && firstClaimFloor.isAfter(from)) {
+            from = firstClaimFloor;
+        }
         for (JobSpec spec : jobs.values()) {
             if (spec.catchUp() != CatchUp.All || spec.oneTime()) {
                 continue;
