@@ -68,15 +68,18 @@ final class Progress {
     }
 
     /**
-     * A planned slot will not start, and nobody decided against it: reports of {@code term} stay below it. A slot
-     * that never reached the gate (a stop, a refusal) is open in the latest term ({@link #latestTerm()}).
+     * A planned slot will not start, and nobody decided against it: reports stay below it until a takeover's
+     * recovery is applied (which plans again what a new term must decide). It is open in the latest term the gate
+     * let fire in, whatever term let it fire: a run of an earlier term abandoned now (a stop) is open now, and a
+     * report of the later term must not pass it either.
      */
     void open(long term, Instant slot) {
         synchronized (this) {
             release(slot);
-            if (term >= openTerm) {
-                openFloor = term > openTerm || openFloor == null || slot.isBefore(openFloor) ? slot : openFloor;
-                openTerm = term;
+            long t = Math.max(term, latestTerm);
+            if (t >= openTerm) {
+                openFloor = t > openTerm || openFloor == null || slot.isBefore(openFloor) ? slot : openFloor;
+                openTerm = t;
             }
         }
         report();
@@ -117,6 +120,7 @@ final class Progress {
             if (heldFor == takeover) {
                 heldFor = null;
             }
+            openFloor = null; // what was open before the recovery is the recovery's to plan again, or not
         }
         report();
     }

@@ -994,4 +994,41 @@ class EngineTest {
         assertEquals(List.of(), events.of(FiredExecution.class));
         assertEquals(0, engine.startingCount());
     }
+
+    @Test
+    void a_queued_run_of_an_earlier_term_abandoned_at_a_stop_holds_progress_below_its_slot() {
+        List<Instant> progress = new CopyOnWriteArrayList<>();
+        AtomicLong leading = new AtomicLong(1);
+        LeaderGate recording = new LeaderGate() {
+            @Override
+            public Decision authorise(Instant slot) {
+                return new Decision.Fire(leading.get());
+            }
+
+            @Override
+            public void dispatched(Instant through) {
+                progress.add(through);
+            }
+        };
+        actions.put("a/slow", f -> new CompletableFuture<>()); // both hold their permit to the end
+        engine = new Engine(clock, recording, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS.withLimit(2,
+                EngineSettings.LimitMode.Wait), () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.spec("a/slow", "runAt: \"" + t("PT0.5S") + "\"\nhttp: {url: \"http://127.0.0.1:9/slow\"}\n"));
+        engine.upsert(Jobs.spec("b/slow", "runAt: \"" + t("PT0.6S") + "\"\nhttp: {url: \"http://127.0.0.1:9/slow\"}\n"));
+        actions.put("b/slow", f -> new CompletableFuture<>());
+        engine.upsert(Jobs.every("a/queued", "@every 1s"));
+        engine.upsert(Jobs.every("a/suspended", "@every 1s", "suspend: true"));
+        at("PT0.5S");
+        at("PT0.6S");
+        at("PT1S"); // a/queued@1s is let fire in term 1 and waits for a permit; a/suspended@1s is settled
+        leading.set(2); // the same replica leads again, with nobody in between; its recovery is applied
+        engine.recover(new Engine.Takeover(t("PT0.9S"), t("PT1S")));
+        at("PT1.5S");
+        at("PT2S"); // a/queued@2s is let fire in term 2 and waits too
+        engine.beginStop(); // SIGTERM: the queued runs will not start
+        assertTrue(engine.stopComplete());
+        Instant last = progress.isEmpty() ? null : progress.get(progress.size() - 1);
+        assertTrue(last == null || last.isBefore(t("PT1S")), "a/queued@1s never started: progress must stay below it, was " + last);
+    }
 }

@@ -249,8 +249,11 @@ final class Invariants implements SimLeaseServer.Listener {
 
     /** Invariant 4: the term records progress from {@code from} (exclusive) through {@code through}. */
     private void progress(long termNo, Term t, Instant from, Instant through) {
-        // A first term (nothing inherited) knows slots only from its jobs' registration on.
-        Instant floor = later(from, t.inheritedClaim == null ? registeredAt.get(t.process) : t.inheritedClaim);
+        // A first term (nothing inherited) knows slots only from its jobs' registration on. A term that continues
+        // its process's own previous one is answerable for that term's claims too, from what it had started.
+        boolean continued = t.process != null && t.process.equals(t.previousProcess);
+        Instant inherited = continued ? t.inheritedDispatched : t.inheritedClaim;
+        Instant floor = later(from, inherited == null ? registeredAt.get(t.process) : inherited);
         for (JobSpec spec : jobs.values()) {
             String job = spec.id().toString();
             Instant after = floor;

@@ -3,6 +3,7 @@ package io.leasecron.simulation;
 import io.leasecron.engine.Engine;
 import io.leasecron.engine.EngineSettings;
 import io.leasecron.engine.ExecutionEvent;
+import io.leasecron.engine.LeaderGate;
 import io.leasecron.execution.HttpActionRunner;
 import io.leasecron.job.JobSpec;
 import io.leasecron.job.SecretResolver;
@@ -57,7 +58,8 @@ final class SimReplica {
     long stopBeganNanos;
 
     SimReplica(String identity, int incarnation, SimClock clock, SimLeaseServer server, LeaseSettings lease, EngineSettings settings,
-            SimTarget target, Simulation.TrueTime time, Random random, List<JobSpec> jobs, Consumer<ExecutionEvent> events) {
+            SimTarget target, Simulation.TrueTime time, Random random, List<JobSpec> jobs, Consumer<ExecutionEvent> events,
+            Consumer<Instant> progress) {
         this.identity = identity;
         this.incarnation = incarnation;
         this.process = identity + "#" + incarnation;
@@ -65,7 +67,24 @@ final class SimReplica {
         this.elector = new LeaderElector(server.storeFor(process), lease, clock);
         this.transport = new SimTransport(target, time, process);
         HttpActionRunner runner = new HttpActionRunner(transport, "leasecron/" + identity, SecretResolver.none("no Secrets here"));
-        this.engine = new Engine(clock, elector, runner, dispatchQueue::add, identity, settings, random::nextDouble);
+        LeaderGate gate = new LeaderGate() {
+            @Override
+            public Decision authorise(Instant slot) {
+                return elector.authorise(slot);
+            }
+
+            @Override
+            public void requestClaim(Instant through, Runnable resolved) {
+                elector.requestClaim(through, resolved);
+            }
+
+            @Override
+            public void dispatched(Instant through) {
+                progress.accept(through);
+                elector.dispatched(through);
+            }
+        };
+        this.engine = new Engine(clock, gate, runner, dispatchQueue::add, identity, settings, random::nextDouble);
         engine.addListener(events::accept);
         elector.addListener(new LeaderElector.Listener() {
             @Override

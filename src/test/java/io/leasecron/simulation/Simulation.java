@@ -172,6 +172,10 @@ final class Simulation {
                         note(process, "engine: " + e);
                     }
                     invariants.on(process, e);
+                }, through -> {
+                    if (traceAll) {
+                        note(process, "engine: progress reported through " + through);
+                    }
                 });
         replicas.add(r);
         invariants.registered(process, clock.now());
