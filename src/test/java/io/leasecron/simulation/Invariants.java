@@ -40,7 +40,8 @@ import java.util.Set;
 final class Invariants implements SimLeaseServer.Listener {
     /** Skips that settle a slot: decided against, not merely refused for want of a lease. */
     private static final Set<SkipReason> SETTLING = EnumSet.of(SkipReason.CONCURRENCY, SkipReason.LIMIT, SkipReason.SUSPENDED,
-            SkipReason.MISSED, SkipReason.DEADLINE_EXCEEDED, SkipReason.ALREADY_FIRED, SkipReason.PREVIOUS_LEADER);
+            SkipReason.MISSED, SkipReason.DEADLINE_EXCEEDED, SkipReason.ALREADY_FIRED, SkipReason.PREVIOUS_LEADER, SkipReason.UNCERTAIN,
+            SkipReason.SCHEDULE_CHANGED);
 
     /** Everything known of one slot. */
     static final class SlotLog {
