@@ -51,6 +51,10 @@ final class Invariants implements SimLeaseServer.Listener {
         final Set<Long> leftIn = new HashSet<>();
         /** Processes ("replica#incarnation") that started it, with the term: until it left. */
         final Map<String, Long> pendingBy = new HashMap<>();
+        /** Processes whose attempt-1 start of it left the process. */
+        final Set<String> leftBy = new HashSet<>();
+        /** Processes that started it (attempt 1). */
+        final Set<String> startedBy = new HashSet<>();
         final Set<String> settledBy = new HashSet<>();
         boolean uncertain;
         final Set<Long> uncertainIn = new HashSet<>();
@@ -131,6 +135,7 @@ final class Invariants implements SimLeaseServer.Listener {
             s.starts.add(process + "/term " + f.term());
             s.startTerms.add(f.term());
             s.pendingBy.put(process, f.term());
+            s.startedBy.add(process);
         } else if (event instanceof ExecutionEvent.UncertainExecution u) {
             s.uncertain = true;
             s.uncertainIn.add(u.term());
@@ -171,6 +176,7 @@ final class Invariants implements SimLeaseServer.Listener {
         Long term = s.pendingBy.remove(process);
         if (term != null) {
             s.leftIn.add(term);
+            s.leftBy.add(process);
         }
     }
 
@@ -264,8 +270,10 @@ final class Invariants implements SimLeaseServer.Listener {
                 Instant slot = o.get().time();
                 after = slot;
                 SlotLog s = slots.get(SimTarget.key(job, slot));
-                boolean started = s != null && s.startTerms.contains(termNo);
-                if (started && !s.leftIn.contains(termNo)) {
+                // A term that continues its process's own answers for what that process started before too.
+                boolean started = s != null && (s.startTerms.contains(termNo) || continued && s.startedBy.contains(t.process));
+                boolean left = s != null && (s.leftIn.contains(termNo) || continued && s.leftBy.contains(t.process));
+                if (started && !left) {
                     violation("term " + termNo + " recorded " + job + " slot " + slot + " as started (dispatched through " + through
                             + ") while its request had not left " + t.process);
                 } else if (spec.catchUp() == CatchUp.All && !started && (s == null || !s.settledBy.contains(t.process))) {
