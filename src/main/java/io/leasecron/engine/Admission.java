@@ -62,6 +62,16 @@ final class Admission {
     private long decidedTerm = Long.MIN_VALUE;
     /** The jobs whose slot at each time the gate answered in {@link #decidedTerm}, above the progress reported. */
     private final TreeMap<Instant, Set<JobId>> decided = new TreeMap<>();
+    /**
+     * Whether the takeover's recovery of {@link #decidedTerm} has been applied: until it has, decisions are kept even
+     * below the progress reported, for the recovery may plan those slots again (a pass of a new term can run before
+     * its recovery is applied: the takeover and the recovery are two steps, on two threads).
+     */
+    private boolean recovered;
+    /** The latest term whose recovery has been applied. */
+    private long recoveredTerm = Long.MIN_VALUE;
+    /** Whether terms come with recoveries at all (Kubernetes mode); local mode leads one term, with none. */
+    private volatile boolean takeovers;
     /** The copy of each (job, slot) that waits for a claim. */
     private final Map<SlotKey, Candidate> waitingCopy = new HashMap<>();
 
@@ -95,10 +105,24 @@ final class Admission {
         return out;
     }
 
-    /** A new pass at {@code now}. */
-    Pass pass(Instant now) {
+    /** A takeover was announced: from now on every term comes with a recovery, which may come after its first pass. */
+    void takeoverAnnounced() {
+        takeovers = true;
+    }
+
+    /** The recovery of the takeover that began {@code term} has been planned and offered, in the pass that just ended. */
+    void recoveryApplied(long term) {
+        long t = term == Engine.Takeover.UNKNOWN_TERM ? decidedTerm : term;
+        recoveredTerm = Math.max(recoveredTerm, t);
+        if (recoveredTerm >= decidedTerm) {
+            recovered = true;
+        }
+    }
+
+    /** A new pass at {@code now}; {@code recovering}: it offers a takeover's recovery. */
+    Pass pass(Instant now, boolean recovering) {
         Instant reported = progress.reported();
-        if (reported != null) {
+        if (reported != null && recovered && !recovering) {
             decided.headMap(reported, true).clear();
         }
         return new Pass(now);
@@ -292,6 +316,7 @@ final class Admission {
         if (term > decidedTerm) {
             decided.clear();
             decidedTerm = term;
+            recovered = !takeovers || recoveredTerm >= term; // its recovery came first, or is still to come
         }
         if (term == decidedTerm) {
             decided.computeIfAbsent(key.slot(), t -> new HashSet<>(2)).add(key.job());

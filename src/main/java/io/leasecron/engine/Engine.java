@@ -168,7 +168,7 @@ public final class Engine {
         older.addAll(admission.takePending());
         missed.forEach(listeners::publish);
         supervisor.expire(now);
-        Admission.Pass pass = admission.pass(now);
+        Admission.Pass pass = admission.pass(now, takeover != null);
         older.sort(Comparator.comparing((Candidate c) -> c.slot));
         older.forEach(pass::offer);
         // Due timers one job at a time, each slot put through the fire path as soon as the job's next slot is
@@ -177,6 +177,9 @@ public final class Engine {
             due.forEach(pass::offer);
         }
         pass.finish();
+        if (takeover != null) {
+            admission.recoveryApplied(takeover.term());
+        }
         progress.passEnded(now);
         supervisor.dueRetries(now);
         Instant next = now.plus(MAX_WAIT);
@@ -200,6 +203,7 @@ public final class Engine {
      * the job's catch-up policy. The gate decides each slot as usual. Applied at the next tick.
      */
     public void recover(Takeover predecessor) {
+        admission.takeoverAnnounced();
         progress.hold(predecessor); // until the recovery is applied its slots are not planned: nothing is reported
         recovery.set(predecessor);
         loop.wake();
@@ -207,9 +211,15 @@ public final class Engine {
 
     /**
      * What a new leader inherits: every slot up to {@code dispatchedThrough} was started or deliberately skipped,
-     * slots up to {@code claimedUntil} were claimed; {@code null} when nothing was ever claimed.
+     * slots up to {@code claimedUntil} were claimed; {@code null} when nothing was ever claimed. {@code term} is the
+     * term that begins with it ({@link #UNKNOWN_TERM} when the caller does not say).
      */
-    public record Takeover(Instant dispatchedThrough, Instant claimedUntil) {
+    public record Takeover(Instant dispatchedThrough, Instant claimedUntil, long term) {
+        public static final long UNKNOWN_TERM = Long.MIN_VALUE;
+
+        public Takeover(Instant dispatchedThrough, Instant claimedUntil) {
+            this(dispatchedThrough, claimedUntil, UNKNOWN_TERM);
+        }
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -191,7 +191,8 @@ final class SlotPlanner {
         return out;
     }
 
-    private static Instant later(Instant a, Instant b) {
-        return a.isAfter(b) ? a : b;
+    /** The later of two instants; null counts as earliest. */
+    static Instant later(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
     }
 }

@@ -48,7 +48,7 @@ record TermLedger(long term, Engine.Takeover base, Instant claimed, Instant want
     static TermLedger takeover(long term, LeaseRecord acquired) {
         Instant claimedUntil = acquired.claimedUntil();
         Instant dispatched = acquired.dispatchedThrough() != null ? acquired.dispatchedThrough() : claimedUntil;
-        return new TermLedger(term, new Engine.Takeover(dispatched, claimedUntil), null, null, null, null, null, null);
+        return new TermLedger(term, new Engine.Takeover(dispatched, claimedUntil, term), null, null, null, null, null, null);
     }
 
     /**
@@ -58,7 +58,7 @@ record TermLedger(long term, Engine.Takeover base, Instant claimed, Instant want
      * term.
      */
     static TermLedger ownTerm(long term, Remembered last, LeaseRecord acquired) {
-        Engine.Takeover base = new Engine.Takeover(last.started(), max(last.started(), last.mayHaveStarted()));
+        Engine.Takeover base = new Engine.Takeover(last.started(), max(last.started(), last.mayHaveStarted()), term);
         return new TermLedger(term, base, acquired.claimedUntil(), null, null, null, null, null);
     }
 

@@ -81,7 +81,7 @@ class AdmissionTest {
     void slots_wait_for_one_claim_of_the_whole_batch_and_fire_once_it_resolves() {
         Candidate a = candidate(Jobs.every("a/one", "@every 10s"), t("PT10S"));
         Candidate b = candidate(Jobs.every("a/two", "@every 20s"), t("PT20S"));
-        Admission.Pass pass = admission.pass(t("PT20S"));
+        Admission.Pass pass = admission.pass(t("PT20S"), false);
         pass.offer(a);
         pass.offer(b);
         pass.finish();
@@ -93,7 +93,7 @@ class AdmissionTest {
         claimed = t("PT20S");
         resolvers.get(0).run();
         assertEquals(1, wakes.get(), "a resolved claim wakes the timer");
-        Admission.Pass next = admission.pass(t("PT20.1S"));
+        Admission.Pass next = admission.pass(t("PT20.1S"), false);
         admission.takePending().forEach(next::offer);
         next.finish();
         tracker.passEnded(t("PT20.1S"));
@@ -107,14 +107,14 @@ class AdmissionTest {
         Candidate first = candidate(spec, t("PT10S"));
         Candidate second = new Candidate(first.reg, spec, first.generation, t("PT10S")); // planned again, elsewhere
         tracker.planned(t("PT10S"));
-        Admission.Pass pass = admission.pass(t("PT10S"));
+        Admission.Pass pass = admission.pass(t("PT10S"), false);
         pass.offer(first);
         pass.finish();
-        Admission.Pass next = admission.pass(t("PT10.1S"));
+        Admission.Pass next = admission.pass(t("PT10.1S"), false);
         next.offer(second); // offered while the first copy waits for its claim: not a second candidate
         next.finish();
         claimed = t("PT10S");
-        Admission.Pass third = admission.pass(t("PT10.2S"));
+        Admission.Pass third = admission.pass(t("PT10.2S"), false);
         admission.takePending().forEach(third::offer);
         third.offer(new Candidate(first.reg, spec, first.generation, t("PT10S"))); // and again, once it has fired
         third.finish();
@@ -123,7 +123,7 @@ class AdmissionTest {
                 events.lines());
 
         term = 8; // a new term decides afresh
-        Admission.Pass fourth = admission.pass(t("PT10.3S"));
+        Admission.Pass fourth = admission.pass(t("PT10.3S"), false);
         fourth.offer(new Candidate(first.reg, spec, first.generation, t("PT10S")));
         fourth.finish();
         assertEquals(2, fired.size());

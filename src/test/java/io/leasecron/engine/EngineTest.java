@@ -1031,4 +1031,32 @@ class EngineTest {
         Instant last = progress.isEmpty() ? null : progress.get(progress.size() - 1);
         assertTrue(last == null || last.isBefore(t("PT1S")), "a/queued@1s never started: progress must stay below it, was " + last);
     }
+
+    @Test
+    void a_slot_the_new_term_fired_before_its_recovery_was_applied_is_not_planned_again_by_that_recovery() {
+        AtomicLong leading = new AtomicLong(1);
+        LeaderGate own = slot -> leading.get() == 1 ? new LeaderGate.Decision.Fire(1)
+                : leading.get() == 0 ? new LeaderGate.Decision.Refused(SkipReason.NOT_LEADER, "past the renew deadline")
+                : !slot.isAfter(t("PT1S")) ? new LeaderGate.Decision.Uncertain(2, "let fire in term 1, maybe started")
+                : new LeaderGate.Decision.Fire(2);
+        CompletableFuture<RunResult> slow = new CompletableFuture<>();
+        actions.put("a/slow", f -> slow);
+        engine = new Engine(clock, own, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS.withLimit(1,
+                EngineSettings.LimitMode.Wait), () -> 0.0);
+        engine.addListener(events);
+        engine.upsert(Jobs.spec("a/slow", "runAt: \"" + t("PT0.5S") + "\"\nhttp: {url: \"http://127.0.0.1:9/slow\"}\n"));
+        engine.upsert(Jobs.every("a/alo", "@every 1s", "delivery: AtLeastOnce"));
+        engine.recover(new Engine.Takeover(null, null)); // term 1 begins, as an elector's first acquisition announces it
+        at("PT0.5S");
+        at("PT1S"); // a/alo@1s is let fire in term 1 and waits for the permit
+        leading.set(0); // term 1 lapses: a/alo@2s is refused
+        at("PT2S");
+        leading.set(2); // the same replica takes its Lease back ...
+        slow.complete(new RunResult.Succeeded("done")); // ... a/alo@1s may no longer start in term 1: back to the fire path
+        at("PT2.1S"); // a pass runs before the takeover's recovery is applied: term 2 fires a/alo@1s as uncertain
+        engine.recover(new Engine.Takeover(t("PT0.999S"), t("PT1S")));
+        at("PT2.2S");
+        assertEquals(List.of(t("PT0.5S"), t("PT1S"), t("PT2S")), fires.stream().map(Fire::slot).toList(),
+                "each slot once in term 2, the uncertain one included: " + events.lines());
+    }
 }
