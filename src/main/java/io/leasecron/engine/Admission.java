@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -62,12 +63,6 @@ final class Admission {
     private long decidedTerm = Long.MIN_VALUE;
     /** The jobs whose slot at each time the gate answered in {@link #decidedTerm}, above the progress reported. */
     private final TreeMap<Instant, Set<JobId>> decided = new TreeMap<>();
-    /**
-     * Whether the takeover's recovery of {@link #decidedTerm} has been applied: until it has, decisions are kept even
-     * below the progress reported, for the recovery may plan those slots again (a pass of a new term can run before
-     * its recovery is applied: the takeover and the recovery are two steps, on two threads).
-     */
-    private boolean recovered;
     /** The latest term whose recovery has been applied. */
     private long recoveredTerm = Long.MIN_VALUE;
     /** Whether terms come with recoveries at all (Kubernetes mode); local mode leads one term, with none. */
@@ -105,6 +100,16 @@ final class Admission {
         return out;
     }
 
+    /**
+     * Whether the takeover's recovery of {@link #decidedTerm} has been applied (or terms come with none): until it
+     * has, decisions are kept even below the progress reported, for the recovery may plan those slots again (a pass
+     * of a new term can run before its recovery is applied: the takeover and the recovery are two steps, on two
+     * threads).
+     */
+    private boolean recovered() {
+        return !takeovers || recoveredTerm >= decidedTerm;
+    }
+
     /** A takeover was announced: from now on every term comes with a recovery, which may come after its first pass. */
     void takeoverAnnounced() {
         takeovers = true;
@@ -114,15 +119,12 @@ final class Admission {
     void recoveryApplied(long term) {
         long t = term == Engine.Takeover.UNKNOWN_TERM ? decidedTerm : term;
         recoveredTerm = Math.max(recoveredTerm, t);
-        if (recoveredTerm >= decidedTerm) {
-            recovered = true;
-        }
     }
 
     /** A new pass at {@code now}; {@code recovering}: it offers a takeover's recovery. */
     Pass pass(Instant now, boolean recovering) {
         Instant reported = progress.reported();
-        if (reported != null && recovered && !recovering) {
+        if (reported != null && recovered() && !recovering) {
             decided.headMap(reported, true).clear();
         }
         return new Pass(now);
@@ -307,8 +309,7 @@ final class Admission {
             return false;
         }
         Decision now = gate.authorise(key.slot());
-        long term = now instanceof Decision.Fire f ? f.term() : now instanceof Decision.Uncertain u ? u.term() : Long.MIN_VALUE;
-        return term == decidedTerm;
+        return Decision.firesIn(now).equals(OptionalLong.of(decidedTerm));
     }
 
     /** The gate answered for this (job, slot) in {@code term}; a later term's answer starts a new record. */
@@ -316,7 +317,6 @@ final class Admission {
         if (term > decidedTerm) {
             decided.clear();
             decidedTerm = term;
-            recovered = !takeovers || recoveredTerm >= term; // its recovery came first, or is still to come
         }
         if (term == decidedTerm) {
             decided.computeIfAbsent(key.slot(), t -> new HashSet<>(2)).add(key.job());

@@ -1,6 +1,7 @@
 package io.leasecron.engine;
 
 import java.time.Instant;
+import java.util.OptionalLong;
 
 /**
  * The engine's port to leadership, asked on every single fire. {@link #authorise} answers from local state only
@@ -51,5 +52,11 @@ public interface LeaderGate {
         }
 
         Pending PENDING = new Pending();
+
+        /** The term this answer lets the slot fire in ({@link Fire}, or {@link Uncertain} fired again); else none. */
+        static OptionalLong firesIn(Decision d) {
+            return d instanceof Fire f ? OptionalLong.of(f.term())
+                    : d instanceof Uncertain u ? OptionalLong.of(u.term()) : OptionalLong.empty();
+        }
     }
 }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -171,8 +172,7 @@ final class Supervisor {
 
     private void retry(Run previous, Instant now) {
         Decision decision = gate.authorise(previous.slot);
-        boolean sameTerm = decision instanceof Decision.Fire f && f.term() == previous.term
-                || decision instanceof Decision.Uncertain u && u.term() == previous.term;
+        boolean sameTerm = Decision.firesIn(decision).equals(OptionalLong.of(previous.term));
         if (!sameTerm) {
             listeners.publish(new SkippedExecution(previous.spec.id(), previous.slot, SkipReason.NOT_LEADER,
                     "retry " + (previous.attempt + 1) + " abandoned: lease term " + previous.term + " is no longer held"));
@@ -303,7 +303,7 @@ final class Supervisor {
                     + " ms late, past startingDeadlineSeconds " + deadline.get().toSeconds();
         }
         Decision d = gate.authorise(run.slot);
-        boolean sameTerm = d instanceof Decision.Fire f && f.term() == run.term || d instanceof Decision.Uncertain u && u.term() == run.term;
+        boolean sameTerm = Decision.firesIn(d).equals(OptionalLong.of(run.term));
         return sameTerm ? null : "not leader: lease term " + run.term + " is no longer held";
     }
 

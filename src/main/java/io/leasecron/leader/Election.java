@@ -245,14 +245,7 @@ final class Election {
     private void wrote(Request.Write w, Answer answer, long sent, Instant sentAt, long n, Instant now, StepEffects fx) {
         if (answer instanceof Answer.Committed c) {
             if (leading && w.record().term() == term && !expiredWhileWaiting(c.written(), sent, n, now, fx)) {
-                mine = c.written();
-                observed = Optional.of(mine);
-                observedAtNanos = sent;
-                lastRenewSentNanos = sent;
-                lastRenewSentAt = sentAt;
-                lastWriteSentNanos = sent;
-                renewedAt = mine.renewTime();
-                lastError = null;
+                renewed(c.written(), sent, sentAt);
                 ledger = ledger.committed(w.claim(), w.progress());
                 claimSettled(fx);
             }
@@ -312,15 +305,8 @@ final class Election {
         leading = true;
         lapsed = false;
         term = written.term();
-        mine = written;
-        observed = Optional.of(written);
-        observedAtNanos = sent;
-        lastRenewSentNanos = sent;
-        lastRenewSentAt = sentAt;
-        lastWriteSentNanos = sent;
+        renewed(written, sent, sentAt);
         since = written.acquireTime();
-        renewedAt = written.renewTime();
-        lastError = null;
         ledger = a.ownTerm() ? TermLedger.ownTerm(term, lastOwn, written) : TermLedger.takeover(term, written);
         acquisitions++;
         Engine.Takeover takeover = ledger.base();
@@ -328,6 +314,18 @@ final class Election {
                 settings.identity(), settings.namespace(), settings.name(), term, a.ownTerm() ? "its own term" : "the previous holder",
                 takeover.claimedUntil(), takeover.dispatchedThrough());
         observer.acquired(term, takeover, fx);
+    }
+
+    /** A write of this term, sent at {@code sent} ({@code sentAt} on the wall clock), was answered: the Lease is renewed. */
+    private void renewed(LeaseRecord written, long sent, Instant sentAt) {
+        mine = written;
+        observed = Optional.of(written);
+        observedAtNanos = sent;
+        lastRenewSentNanos = sent;
+        lastRenewSentAt = sentAt;
+        lastWriteSentNanos = sent;
+        renewedAt = written.renewTime();
+        lastError = null;
     }
 
     /**

@@ -39,17 +39,17 @@ final class Handover {
             released = true;
             LOG.infof("%s released lease %s/%s (term %d, dispatched through %s, claimed until %s)", settings.identity(),
                     settings.namespace(), settings.name(), r.record().term(), r.record().dispatchedThrough(), r.record().claimedUntil());
-            finish(election, "released on shutdown", fx);
+            finish(election, fx);
         } else if (answer instanceof LeaseCall.Answer.Lost lost) {
             if (lost.current() == null) {
                 LOG.warnf("%s could not release lease %s (%s) nor read it again; followers take over when it expires",
                         settings.identity(), settings.name(), lost.message());
-                finish(election, "released on shutdown", fx);
+                finish(election, fx);
             } else if (lost.current().isPresent() && election.holds(lost.current().get())) {
                 if (attempts >= ATTEMPTS) {
                     LOG.warnf("%s could not release lease %s in %d attempts: %s; followers take over when it expires",
                             settings.identity(), settings.name(), ATTEMPTS, lost.message());
-                    finish(election, "released on shutdown", fx);
+                    finish(election, fx);
                 } else {
                     // Usually this replica's own last renewal, in flight when the release began, landed first.
                     election.continueFrom(lost.current().get());
@@ -57,18 +57,18 @@ final class Handover {
             } else {
                 LOG.infof("%s: nothing to release, lease %s is now %s", settings.identity(), settings.name(), lost.current()
                         .map(c -> c.held() ? "held by " + c.holder() + " (term " + c.term() + ")" : "free").orElse("deleted"));
-                finish(election, "released on shutdown", fx);
+                finish(election, fx);
             }
         } else {
             LOG.warnf("%s could not release lease %s: %s; followers take over when it expires", settings.identity(),
                     settings.name(), answer instanceof LeaseCall.Answer.Failed f ? f.message() : answer);
-            finish(election, "released on shutdown", fx);
+            finish(election, fx);
         }
     }
 
-    private void finish(Election election, String reason, StepEffects fx) {
+    private void finish(Election election, StepEffects fx) {
         done = true;
-        election.stepDown(reason, fx);
+        election.stepDown("released on shutdown", fx);
     }
 
     boolean done() {
