@@ -638,10 +638,15 @@ class EngineTest {
 
     /** {@link #gate}, also recording every progress report ({@code dispatched}) in {@code progress}. */
     LeaderGate recordingProgress(List<Instant> progress) {
+        return recordingProgress(gate, progress);
+    }
+
+    /** {@code decides}' answers, with every progress report recorded in {@code progress}. */
+    static LeaderGate recordingProgress(LeaderGate decides, List<Instant> progress) {
         return new LeaderGate() {
             @Override
             public Decision authorise(Instant slot) {
-                return gate.authorise(slot);
+                return decides.authorise(slot);
             }
 
             @Override
@@ -999,17 +1004,7 @@ class EngineTest {
     void a_queued_run_of_an_earlier_term_abandoned_at_a_stop_holds_progress_below_its_slot() {
         List<Instant> progress = new CopyOnWriteArrayList<>();
         AtomicLong leading = new AtomicLong(1);
-        LeaderGate recording = new LeaderGate() {
-            @Override
-            public Decision authorise(Instant slot) {
-                return new Decision.Fire(leading.get());
-            }
-
-            @Override
-            public void dispatched(Instant through) {
-                progress.add(through);
-            }
-        };
+        LeaderGate recording = recordingProgress(slot -> new LeaderGate.Decision.Fire(leading.get()), progress);
         actions.put("a/slow", f -> new CompletableFuture<>()); // both hold their permit to the end
         engine = new Engine(clock, recording, runner, Runnable::run, "replica-a", EngineSettings.DEFAULTS.withLimit(2,
                 EngineSettings.LimitMode.Wait), () -> 0.0);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.leasecron.testing.Commands;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,7 +176,7 @@ class ChartTest {
     @ParameterizedTest(name = "--set {0}")
     @MethodSource("refused")
     void bad_values_are_refused_with_a_message_naming_the_value_and_the_rule(String set, String message) {
-        Helm.Result r = helm.run("template", "leasecron", "helm/leasecron", "--namespace", "jobs", "--set", set);
+        Commands.Result r = helm.run("template", "leasecron", "helm/leasecron", "--namespace", "jobs", "--set", set);
         assertEquals(1, r.exit(), r.out());
         assertEquals("", r.out(), "nothing is rendered");
         assertTrue(r.err().contains(message), "helm said:\n" + r.err());

@@ -1,12 +1,12 @@
 package io.leasecron.helm;
 
+import io.leasecron.testing.Commands;
 import io.leasecron.testing.RealControlPlane;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,17 +30,6 @@ public final class Helm {
     private final Path binary;
     private final String version;
     private final Path home;
-
-    /** What one helm (or script) run printed. */
-    public record Result(int exit, String out, String err) {
-        /** stdout, or a failure carrying the command's stderr. */
-        public String ok(String what) {
-            if (exit != 0) {
-                throw new IllegalStateException(what + " exited with " + exit + ":\n" + err.strip());
-            }
-            return out;
-        }
-    }
 
     private Helm(Path binary, String version) {
         this.binary = binary;
@@ -71,7 +60,7 @@ public final class Helm {
         }
         if (pinned == null) {
             long t0 = System.nanoTime();
-            Result r = exec(List.of(root().resolve("test-tools/control-plane/build.sh").toString()), Map.of(), 30);
+            Commands.Result r = exec(List.of(root().resolve("test-tools/control-plane/build.sh").toString()), Map.of(), 30);
             Map<String, String> out = new LinkedHashMap<>();
             for (String line : r.out().split("\n")) {
                 int eq = line.indexOf('=');
@@ -123,12 +112,12 @@ public final class Helm {
     }
 
     /** Runs {@code helm args...} in the repository's folder. */
-    public Result run(String... args) {
+    public Commands.Result run(String... args) {
         return run(null, args);
     }
 
     /** Runs {@code helm args...} in the repository's folder, against the cluster of {@code kubeconfig} (may be null). */
-    public Result run(Path kubeconfig, String... args) {
+    public Commands.Result run(Path kubeconfig, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
         cmd.addAll(List.of(args));
@@ -152,33 +141,7 @@ public final class Helm {
     }
 
     /** Runs {@code command} in the repository's folder with {@code env} added; waits at most {@code minutes}. */
-    public static Result exec(List<String> command, Map<String, String> env, int minutes) {
-        Path err = null;
-        try {
-            err = Files.createTempFile("leasecron-helm-", ".err");
-            ProcessBuilder pb = new ProcessBuilder(command).directory(root().toFile()).redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            pb.environment().putAll(env);
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within " + minutes + " min");
-            }
-            return new Result(p.exitValue(), out, Files.readString(err));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            if (err != null) {
-                try {
-                    Files.deleteIfExists(err);
-                } catch (IOException e) {
-                    // a temporary file
-                }
-            }
-        }
+    public static Commands.Result exec(List<String> command, Map<String, String> env, int minutes) {
+        return Commands.run(command, root(), env, null, Duration.ofMinutes(minutes));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leasecron.testing.Ports;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -73,8 +74,8 @@ class JvmImageIT {
         Path jar = image.resolve(dockerfile.env().get("JAVA_APP_JAR").substring(1));
         assertTrue(Files.isRegularFile(jar), "JAVA_APP_JAR " + jar + " is not among the copied files");
 
-        int port = freePort();
-        int managementPort = freePort(); // no fixed 9000: other builds share this machine
+        int port = Ports.free();
+        int managementPort = Ports.free(); // no fixed 9000: other builds share this machine
         Path jobs = Files.createDirectories(WORK.resolve("jobs")).toAbsolutePath(); // read-only in the sandbox, as a ConfigMap volume
         Files.writeString(jobs.resolve("image.yaml"), """
                 apiVersion: v1
@@ -167,10 +168,6 @@ class JvmImageIT {
 
     static URI uri(int port, String path) {
         return URI.create("http://127.0.0.1:" + port + path);
-    }
-
-    static int freePort() throws IOException {
-        return io.leasecron.testing.Ports.free();
     }
 
     static void deleteTree(Path dir) throws IOException {

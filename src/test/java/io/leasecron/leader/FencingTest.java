@@ -17,6 +17,7 @@ import io.leasecron.testing.Await;
 import io.leasecron.testing.FakeClock;
 import io.leasecron.testing.Jobs;
 import io.leasecron.testing.MockApiServer;
+import io.leasecron.testing.ObservedGate;
 import io.leasecron.testing.RecordingListener;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,24 +101,7 @@ class FencingTest {
             store.beforeUpdate = r -> beforeUpdate.accept(r);
             elector = new LeaderElector(store, new LeaseSettings("test", "leasecron", identity, Duration.ofSeconds(3),
                     Duration.ofSeconds(2), Duration.ofMillis(500), claimAhead), clock);
-            LeaderGate gate = new LeaderGate() {
-                @Override
-                public Decision authorise(Instant slot) {
-                    beforeAuthorise.accept(slot);
-                    return elector.authorise(slot);
-                }
-
-                @Override
-                public void requestClaim(Instant through, Runnable resolved) {
-                    elector.requestClaim(through, resolved);
-                }
-
-                @Override
-                public void dispatched(Instant through) {
-                    reported.add(through);
-                    elector.dispatched(through);
-                }
-            };
+            LeaderGate gate = new ObservedGate(elector, slot -> beforeAuthorise.accept(slot), reported::add);
             engine = new Engine(clock, gate, fire -> {
                 fired.add(fire.spec().id() + "@" + fire.slot());
                 return CompletableFuture.completedFuture(new RunResult.Succeeded("recorded"));

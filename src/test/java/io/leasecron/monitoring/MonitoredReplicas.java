@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.leasecron.chaos.ReplicaProcess;
 import io.leasecron.leader.LeaseRecord;
 import io.leasecron.testing.MockApiServer;
+import io.leasecron.testing.Ports;
 import io.leasecron.testing.RecordingTarget;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -128,8 +129,8 @@ final class MonitoredReplicas implements AutoCloseable {
         // Two attempts at once: the slow job holds one, so the others sometimes wait (the queue panels).
         env.put("LEASECRON_ENGINE_MAX_CONCURRENT_RUNS", "2");
         env.put("LEASECRON_ENGINE_SHUTDOWN_GRACE", "2s");
-        managementPorts.put(name, PrometheusServer.freePort());
-        return new ReplicaProcess(name, jar, dir, env, Duration.ZERO, PrometheusServer.freePort(), managementPorts.get(name));
+        managementPorts.put(name, Ports.free());
+        return new ReplicaProcess(name, jar, dir, env, Duration.ZERO, Ports.free(), managementPorts.get(name));
     }
 
     /**

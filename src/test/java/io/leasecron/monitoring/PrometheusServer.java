@@ -2,6 +2,7 @@ package io.leasecron.monitoring;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leasecron.testing.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -45,7 +46,7 @@ final class PrometheusServer implements AutoCloseable {
         Path configFile = dir.resolve("prometheus.yml");
         Files.writeString(configFile, config);
         Path log = dir.resolve("prometheus.log");
-        int port = freePort();
+        int port = Ports.free();
         PrometheusTools.tools();
         // serve.sh stops prometheus when this JVM closes its standard input, or dies.
         ProcessBuilder pb = new ProcessBuilder("test-tools/prometheus/serve.sh",
@@ -154,10 +155,6 @@ final class PrometheusServer implements AutoCloseable {
 
     private static String seconds(Instant t) {
         return String.format(java.util.Locale.ROOT, "%.3f", t.toEpochMilli() / 1000.0);
-    }
-
-    static int freePort() throws IOException {
-        return io.leasecron.testing.Ports.free();
     }
 
     /** Waiting for another process (Prometheus starting, a scrape), not for the scheduler. */

@@ -76,10 +76,7 @@ final class Invariants implements SimLeaseServer.Listener {
     private final Map<String, SlotLog> slots = new HashMap<>();
     private final Map<Long, Term> terms = new HashMap<>();
     private final List<String> violations = new ArrayList<>();
-    private final SimTarget target;
     private long latestTerm;
-    /** Which process holds which term as last seen: an acquisition commit names it. */
-    private final Map<String, String> processOfWriter;
     /** When each process registered its jobs, on its own clock: it knows no slot before that. */
     private final Map<String, Instant> registeredAt = new HashMap<>();
     /**
@@ -88,10 +85,6 @@ final class Invariants implements SimLeaseServer.Listener {
      */
     private Instant firstClaimFloor;
 
-    Invariants(SimTarget target, Map<String, String> processOfWriter) {
-        this.target = target;
-        this.processOfWriter = processOfWriter;
-    }
 
     void job(JobSpec spec) {
         jobs.put(spec.id().toString(), spec);
@@ -233,7 +226,7 @@ final class Invariants implements SimLeaseServer.Listener {
             t.inheritedDispatched = before == null ? null
                     : before.dispatchedThrough() != null ? before.dispatchedThrough() : before.claimedUntil();
             t.dispatched = t.inheritedDispatched;
-            t.process = processOfWriter.get(c.writer());
+            t.process = c.writer();
             Term previous = terms.get(latestTerm);
             t.previousProcess = previous == null ? null : previous.process;
             t.claimed = t.inheritedClaim;
@@ -337,7 +330,4 @@ final class Invariants implements SimLeaseServer.Listener {
         return terms.size();
     }
 
-    SimTarget target() {
-        return target;
-    }
 }

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 /**
  * The API server's Lease, as the simulation's replicas see it: one object with a resourceVersion, created once and
  * replaced only by a write conditional on the version it was read at (HTTP 409 otherwise), as the real server
- * does. Every committed version is kept ({@link #history()}) for the invariants, and queued on every open watch,
+ * does. Every committed version is kept (for stale reads) and told to the invariants, and queued on every open watch,
  * where the simulation delivers it later, or drops it (a watch gap).
  *
  * <p>Faults come from the simulation through {@link Faults}: a call may fail before it reaches the server (not
@@ -58,16 +58,8 @@ final class SimLeaseServer {
         this.listener = listener;
     }
 
-    List<Commit> history() {
-        return history;
-    }
-
     List<Watch> watches() {
         return watches;
-    }
-
-    Optional<LeaseRecord> current() {
-        return Optional.ofNullable(current);
     }
 
     /** The store one replica process uses. */

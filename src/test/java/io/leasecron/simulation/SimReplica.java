@@ -10,6 +10,7 @@ import io.leasecron.job.SecretResolver;
 import io.leasecron.leader.LeaderElector;
 import io.leasecron.leader.LeaseSettings;
 import io.leasecron.leader.PendingCall;
+import io.leasecron.testing.ObservedGate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -67,23 +68,7 @@ final class SimReplica {
         this.elector = new LeaderElector(server.storeFor(process), lease, clock);
         this.transport = new SimTransport(target, time, process);
         HttpActionRunner runner = new HttpActionRunner(transport, "leasecron/" + identity, SecretResolver.none("no Secrets here"));
-        LeaderGate gate = new LeaderGate() {
-            @Override
-            public Decision authorise(Instant slot) {
-                return elector.authorise(slot);
-            }
-
-            @Override
-            public void requestClaim(Instant through, Runnable resolved) {
-                elector.requestClaim(through, resolved);
-            }
-
-            @Override
-            public void dispatched(Instant through) {
-                progress.accept(through);
-                elector.dispatched(through);
-            }
-        };
+        LeaderGate gate = new ObservedGate(elector, slot -> { }, progress);
         this.engine = new Engine(clock, gate, runner, dispatchQueue::add, identity, settings, random::nextDouble);
         engine.addListener(events::accept);
         elector.addListener(new LeaderElector.Listener() {

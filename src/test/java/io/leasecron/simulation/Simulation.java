@@ -9,9 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -40,7 +38,6 @@ final class Simulation {
     private final Random rng;
     private final Config config;
     private final List<SimReplica> replicas = new ArrayList<>();
-    private final Map<String, String> processOfWriter = new HashMap<>();
     private final SimLeaseServer server;
     private final SimTarget target;
     private final Invariants invariants;
@@ -68,7 +65,7 @@ final class Simulation {
         this.traceAll = traceAll;
         this.trace = new ArrayDeque<>();
         this.target = new SimTarget((d, process) -> invariants().delivered(d, process));
-        this.invariants = new Invariants(target, processOfWriter);
+        this.invariants = new Invariants();
         this.server = new SimLeaseServer(this::apiFault, invariants);
         this.jobs = workload();
         jobs.forEach(invariants::job);
@@ -165,7 +162,6 @@ final class Simulation {
         LeaseSettings lease = new LeaseSettings("sim", "leasecron", identity, leaseTemplate.leaseDuration(), leaseTemplate.renewDeadline(),
                 leaseTemplate.retryPeriod(), leaseTemplate.claimAhead());
         String process = identity + "#" + incarnation;
-        processOfWriter.put(process, process);
         SimReplica r = new SimReplica(identity, incarnation, clock, server, lease, engineSettings, target, () -> now, rng, jobs,
                 e -> {
                     if (traceAll) {

@@ -466,39 +466,7 @@ public final class RealControlPlane implements AutoCloseable {
         cmd.add(kubectl);
         cmd.add("--kubeconfig=" + adminKubeconfig());
         cmd.addAll(List.of(args));
-        Path errors = null;
-        try {
-            errors = Files.createTempFile("kubectl-", ".err");
-            Process p = new ProcessBuilder(cmd).redirectError(errors.toFile()).start();
-            try (var in = p.getOutputStream()) {
-                if (stdin != null) {
-                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("kubectl " + String.join(" ", args) + " did not finish within 60 s");
-            }
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException("kubectl " + String.join(" ", args) + " exited with " + p.exitValue() + ": "
-                        + Files.readString(errors).strip());
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            if (errors != null) {
-                try {
-                    Files.deleteIfExists(errors);
-                } catch (IOException e) {
-                    // a temporary file
-                }
-            }
-        }
+        return Commands.run(cmd, null, Map.of(), stdin, Duration.ofSeconds(60)).ok("kubectl " + String.join(" ", args));
     }
 
     /** Stops kube-apiserver and etcd and deletes their state (also done at JVM exit). */
