@@ -6,7 +6,13 @@ import io.leasecron.engine.Engine;
 import io.leasecron.engine.EngineSettings;
 import io.leasecron.engine.LeaderGate;
 import io.leasecron.execution.ActionRunner;
+import io.leasecron.execution.KubernetesJobSweep;
 import io.leasecron.execution.KubernetesSecrets;
+import io.leasecron.housekeeping.ApiServerDate;
+import io.leasecron.housekeeping.ClockCheck;
+import io.leasecron.housekeeping.Housekeeping;
+import io.leasecron.housekeeping.PodEvents;
+import io.leasecron.housekeeping.StalledWatches;
 import io.leasecron.job.ConfigMapJobSource;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.SecretResolver;
@@ -25,6 +31,7 @@ import io.leasecron.observe.KubernetesEvents;
 import io.leasecron.observe.LeaderMetrics;
 import io.leasecron.observe.RunHistory;
 import io.leasecron.observe.TimedLeaseStore;
+import io.leasecron.observe.WatchActivity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -52,6 +59,7 @@ public final class Replica implements AutoCloseable {
     private final DirectoryJobSource directory;
     private final ConfigMapJobSource configMaps;
     private final KubernetesEvents events;
+    private final Housekeeping housekeeping;
 
     /**
      * What both modes share.
@@ -69,7 +77,8 @@ public final class Replica implements AutoCloseable {
         ActionRunner create(SecretResolver secrets, KubernetesClient client, String namespace);
     }
 
-    private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client, String namespace) {
+    private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client, String namespace,
+            Housekeeping.Settings chores, Optional<WatchActivity> activity) {
         this.identity = p.identity();
         this.clock = p.clock();
         this.gate = gate;
@@ -118,9 +127,11 @@ public final class Replica implements AutoCloseable {
                 }
             });
             new LeaderMetrics(elector).bindTo(p.registry());
+            this.housekeeping = housekeeping(p, client, namespace, chores, activity);
         } else {
             this.configMaps = null;
             this.events = null;
+            this.housekeeping = null;
         }
         Gauge.builder("leasecron.jobs", catalogue, c -> c.count(true)).tag("state", "valid")
                 .description("Jobs known to this replica").register(p.registry());
@@ -130,6 +141,22 @@ public final class Replica implements AutoCloseable {
                 .description("Attempts in progress on this replica").register(p.registry());
         Gauge.builder("leasecron.queued.fires", engine, Engine::queuedCount)
                 .description("Fires waiting for this replica's concurrency limit").register(p.registry());
+    }
+
+    /**
+     * Kubernetes mode's periodic chores: the clock against the API server's (Events on this replica's Pod), the
+     * ConfigMap and Lease watches checked for silence (only when their traffic can be seen: HTTP watches), and the
+     * leader's sweep of Kubernetes Jobs.
+     */
+    private Housekeeping housekeeping(Parts p, KubernetesClient client, String namespace, Housekeeping.Settings chores,
+            Optional<WatchActivity> activity) {
+        ClockCheck clockCheck = new ClockCheck(new ApiServerDate(client), p.clock(), chores.maxClockOffset(),
+                new PodEvents(client, namespace, p.identity(), chores.podUid(), p.clock())).bindTo(p.registry());
+        StalledWatches watches = new StalledWatches(activity, p.clock(), chores.watchStallTimeout(), p.registry());
+        watches.watch("configmaps", configMaps::restart);
+        watches.watch("leases", elector::restartLeaseWatch);
+        KubernetesJobSweep sweep = new KubernetesJobSweep(client, namespace, catalogue::entries, p.registry());
+        return new Housekeeping(chores, clockCheck, watches, sweep, elector::isLeader);
     }
 
     /** The Prometheus registry the per-job series are scraped from: the registry itself or one inside a composite. */
@@ -148,15 +175,24 @@ public final class Replica implements AutoCloseable {
      * start (see {@link AlwaysLeaderGate}).
      */
     public static Replica local(Parts parts, Path jobsDir) {
-        return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null);
+        return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null, null, Optional.empty());
     }
 
-    /** Kubernetes mode: jobs from labelled ConfigMaps, leadership from the Lease. */
+    /** Kubernetes mode: jobs from labelled ConfigMaps, leadership from the Lease; default housekeeping, no watch checks. */
     public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease) {
+        return kubernetes(parts, client, lease, Housekeeping.Settings.DEFAULTS, Optional.empty());
+    }
+
+    /**
+     * Kubernetes mode, with its housekeeping settings; {@code activity}, the interceptor of {@code client} that sees its
+     * watch traffic, turns on the stalled-watch check.
+     */
+    public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, Housekeeping.Settings chores,
+            Optional<WatchActivity> activity) {
         TimedLeaseStore store = new TimedLeaseStore(new KubernetesLeaseStore(client, lease.namespace(), lease.name()), parts.clock());
         prometheus(parts.registry()).ifPresent(r -> store.bindTo(r.getPrometheusRegistry()));
         LeaderElector elector = new LeaderElector(store, lease, parts.clock());
-        return new Replica(parts, elector, elector, null, client, lease.namespace());
+        return new Replica(parts, elector, elector, null, client, lease.namespace(), chores, activity);
     }
 
     /**
@@ -269,6 +305,11 @@ public final class Replica implements AutoCloseable {
 
     public Optional<LeaderElector> elector() {
         return Optional.ofNullable(elector);
+    }
+
+    /** Kubernetes mode's periodic chores; empty in local mode. */
+    public Optional<Housekeeping> housekeeping() {
+        return Optional.ofNullable(housekeeping);
     }
 
     public Optional<KubernetesEvents> events() {
