@@ -82,6 +82,10 @@ public class Lifecycle {
             this.client = client(base.getConfiguration(), lease, config.watches(), registry);
             this.replica = Replica.kubernetes(parts, client, lease, namespaces);
         } else {
+            if (config.namespaces().isPresent() || config.namespaceSelector().isPresent()) {
+                LOG.warn("LEASECRON_NAMESPACES and LEASECRON_NAMESPACE_SELECTOR apply in Kubernetes mode only; in local mode"
+                        + " jobs come from LEASECRON_JOBS_DIR and their ids are <configmap>/<key>");
+            }
             this.client = null;
             this.replica = Replica.local(parts, config.jobsDir());
         }

@@ -230,12 +230,6 @@ public final class JobCatalogue {
         return Optional.ofNullable(sources.getOrDefault(id.sourceKey(), Map.of()).get(id.name()));
     }
 
-    /** The sources (as {@link JobId#sourceKey()} names them) that hold jobs of {@code namespace}. */
-    public synchronized List<String> sourcesIn(String namespace) {
-        String prefix = namespace + "/";
-        return sources.keySet().stream().filter(k -> k.startsWith(prefix)).sorted().toList();
-    }
-
     /** Jobs whose current text is valid ({@code true}) or invalid ({@code false}), without copying the catalogue. */
     public synchronized long count(boolean valid) {
         long n = 0;
