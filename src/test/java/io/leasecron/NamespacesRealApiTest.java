@@ -304,4 +304,20 @@ class NamespacesRealApiTest {
         node.run(Duration.ofMillis(2500));
         assertEquals(Map.of(b + "/team/tick", List.of("1s -", "2s -")), node.firedByJob());
     }
+
+    /** A selector the API server cannot parse stops the replica at its start, with the server's reason. */
+    @Test
+    void a_malformed_selector_stops_the_replica_at_startup_with_the_servers_reason() throws Exception {
+        String home = cp.createNamespace("bad-selector");
+        Helm.pinned().run(cp.adminKubeconfig(), "install", "leasecron", "helm/leasecron", "--namespace", home,
+                "--set", "jobNamespaces.names={*}", "--set", "jobNamespaces.selector=tenant").ok("helm install with a selector");
+        cp.awaitAuthorized(home, "leasecron", "", "namespaces", "list", true);
+        KubernetesClient client = cp.serviceAccountClient(home, "leasecron", "leasecron/pod-a");
+        toClose.add(client);
+        WatchedNamespaces watched = WatchedNamespaces.of(home, Optional.of(List.of("*")), Optional.of("tenant in (a"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new Node(client, watched));
+        assertTrue(e.getMessage().startsWith("LEASECRON_NAMESPACE_SELECTOR \"tenant in (a\" is not a label selector the API"
+                + " server accepts (") && e.getMessage().endsWith("); write it like leasecron.io/tenant=true or team in (a,b)"),
+                e.getMessage());
+    }
 }

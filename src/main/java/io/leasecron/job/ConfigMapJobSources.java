@@ -1,7 +1,9 @@
 package io.leasecron.job;
 
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
@@ -45,8 +47,33 @@ public final class ConfigMapJobSources implements AutoCloseable {
         return s != null && s.getStore().getByKey(namespace) != null;
     }
 
-    /** Starts every informer, the namespaces' first; returns at once. */
+    /**
+     * With a selector: asks the API server to list namespaces by it once, so that a selector it cannot parse stops
+     * the replica at startup with the server's reason, instead of an informer that retries it forever and a replica
+     * that never becomes ready.
+     */
+    private void checkSelector() {
+        namespaces.selector().ifPresent(selector -> {
+            try {
+                client.namespaces().withLabelSelector(selector).list(new ListOptionsBuilder().withLimit(1L).build());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 400) {
+                    throw new IllegalStateException("LEASECRON_NAMESPACE_SELECTOR \"" + selector + "\" is not a label selector the API"
+                            + " server accepts (" + (e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage())
+                            + "); write it like leasecron.io/tenant=true or team in (a,b)", e);
+                }
+                LOG.warnf("cannot check LEASECRON_NAMESPACE_SELECTOR (HTTP %d: %s); starting anyway", e.getCode(), e.getMessage());
+            }
+        });
+    }
+
+    /**
+     * Starts every informer, the namespaces' first; returns at once, after one request to check a selector.
+     *
+     * @throws IllegalStateException the API server refuses the namespace selector as malformed
+     */
     public void start() {
+        checkSelector();
         namespaces.selector().ifPresent(selector -> {
             selected = client.namespaces().withLabelSelector(selector).runnableInformer(0);
             ConfigMapJobSource all = sources.get(0);
