@@ -14,6 +14,7 @@ import io.leasecron.execution.KubernetesJobRunner;
 import io.leasecron.execution.ShellActionRunner;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.JobCatalogue;
+import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.LeaderStatus;
 import io.leasecron.leader.LeaseSettings;
 import io.leasecron.observe.ApiRequestCounter;
@@ -72,9 +73,19 @@ public class Lifecycle {
             var l = config.lease();
             LeaseSettings lease = new LeaseSettings(namespace, l.name(), config.replica(), l.duration(), l.renewDeadline(),
                     l.retryPeriod(), l.claimAhead());
+            WatchedNamespaces namespaces;
+            try {
+                namespaces = WatchedNamespaces.of(namespace, config.namespaces(), config.namespaceSelector());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
             this.client = client(base.getConfiguration(), lease, config.watches(), registry);
-            this.replica = Replica.kubernetes(parts, client, lease);
+            this.replica = Replica.kubernetes(parts, client, lease, namespaces);
         } else {
+            if (config.namespaces().isPresent() || config.namespaceSelector().isPresent()) {
+                LOG.warn("LEASECRON_NAMESPACES and LEASECRON_NAMESPACE_SELECTOR apply in Kubernetes mode only; in local mode"
+                        + " jobs come from LEASECRON_JOBS_DIR and their ids are <configmap>/<key>");
+            }
             this.client = null;
             this.replica = Replica.local(parts, config.jobsDir());
         }
@@ -104,7 +115,7 @@ public class Lifecycle {
 
     void onStart(@Observes StartupEvent event) {
         if (client != null) {
-            Permissions.check(client, replica.elector().orElseThrow().settings().namespace());
+            Permissions.check(client, replica.elector().orElseThrow().settings().namespace(), replica.namespaces().orElseThrow());
         }
         long started = SystemClock.INSTANCE.nanoTime();
         try {

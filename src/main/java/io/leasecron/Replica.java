@@ -7,13 +7,14 @@ import io.leasecron.engine.EngineSettings;
 import io.leasecron.engine.LeaderGate;
 import io.leasecron.execution.ActionRunner;
 import io.leasecron.execution.KubernetesSecrets;
-import io.leasecron.job.ConfigMapJobSource;
+import io.leasecron.job.ConfigMapJobSources;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.SecretResolver;
 import io.leasecron.job.DirectoryJobSource;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
 import io.leasecron.job.JobSpec;
+import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.AlwaysLeaderGate;
 import io.leasecron.leader.KubernetesLeaseStore;
 import io.leasecron.leader.LeaderElector;
@@ -50,7 +51,8 @@ public final class Replica implements AutoCloseable {
     private final LeaderGate gate;
     private final LeaderElector elector;
     private final DirectoryJobSource directory;
-    private final ConfigMapJobSource configMaps;
+    private final ConfigMapJobSources configMaps;
+    private final WatchedNamespaces namespaces;
     private final KubernetesEvents events;
 
     /**
@@ -69,7 +71,10 @@ public final class Replica implements AutoCloseable {
         ActionRunner create(SecretResolver secrets, KubernetesClient client, String namespace);
     }
 
-    private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client, String namespace) {
+    private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client,
+            WatchedNamespaces namespaces) {
+        String namespace = namespaces == null ? null : namespaces.own();
+        this.namespaces = namespaces;
         this.identity = p.identity();
         this.clock = p.clock();
         this.gate = gate;
@@ -104,7 +109,7 @@ public final class Replica implements AutoCloseable {
             directory.attach(catalogue);
         }
         if (client != null) {
-            this.configMaps = new ConfigMapJobSource(client, namespace, catalogue);
+            this.configMaps = new ConfigMapJobSources(client, namespaces, catalogue);
             // Catch-up after a takeover covers the jobs the engine knows: a replica leads only once they are loaded.
             elector.campaignOnlyWhen(configMaps::loaded);
             this.events = new KubernetesEvents(client, namespace, p.identity(), p.clock(), elector::isLeader, configMaps::ref);
@@ -151,12 +156,24 @@ public final class Replica implements AutoCloseable {
         return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null);
     }
 
-    /** Kubernetes mode: jobs from labelled ConfigMaps, leadership from the Lease. */
+    /** Kubernetes mode: jobs from labelled ConfigMaps of the Lease's namespace, leadership from the Lease. */
     public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease) {
+        return kubernetes(parts, client, lease, WatchedNamespaces.own(lease.namespace()));
+    }
+
+    /**
+     * Kubernetes mode: jobs from labelled ConfigMaps of {@code namespaces}, leadership from the Lease (in the
+     * service's namespace, {@code namespaces.own()}).
+     */
+    public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, WatchedNamespaces namespaces) {
+        if (!namespaces.own().equals(lease.namespace())) {
+            throw new IllegalArgumentException("the Lease is in the service's namespace " + namespaces.own() + ", not "
+                    + lease.namespace());
+        }
         TimedLeaseStore store = new TimedLeaseStore(new KubernetesLeaseStore(client, lease.namespace(), lease.name()), parts.clock());
         prometheus(parts.registry()).ifPresent(r -> store.bindTo(r.getPrometheusRegistry()));
         LeaderElector elector = new LeaderElector(store, lease, parts.clock());
-        return new Replica(parts, elector, elector, null, client, lease.namespace());
+        return new Replica(parts, elector, elector, null, client, namespaces);
     }
 
     /**
@@ -269,6 +286,11 @@ public final class Replica implements AutoCloseable {
 
     public Optional<LeaderElector> elector() {
         return Optional.ofNullable(elector);
+    }
+
+    /** Where job ConfigMaps are read from; empty in local mode. */
+    public Optional<WatchedNamespaces> namespaces() {
+        return Optional.ofNullable(namespaces);
     }
 
     public Optional<KubernetesEvents> events() {

@@ -78,11 +78,24 @@ public final class JobCatalogue {
         rejectionListeners.add(listener);
     }
 
+    /** {@link #apply(String, String, Map)} for a ConfigMap whose jobs' ids do not name a namespace. */
+    public void apply(String source, Map<String, String> data) {
+        apply("", source, data);
+    }
+
     /**
-     * Replaces everything known from {@code source} with {@code data} (ConfigMap key to YAML). Unchanged keys are
-     * left alone, so a resync or a rescan never reschedules anything.
+     * Replaces everything known from ConfigMap {@code source} of {@code namespace} with {@code data} (ConfigMap key to
+     * YAML); an empty namespace gives ids that do not name one. Unchanged keys are left alone, so a resync or a rescan
+     * never reschedules anything. A key that is not a valid ConfigMap key is listed with that error, never scheduled.
      */
-    public synchronized void apply(String source, Map<String, String> data) {
+    public synchronized void apply(String namespace, String configMap, Map<String, String> data) {
+        String source = JobId.sourceKey(namespace, configMap);
+        try {
+            new JobId(namespace, configMap, "-");
+        } catch (IllegalArgumentException e) {
+            reportSourceProblem(source, e.getMessage() + "; its jobs are not loaded");
+            return;
+        }
         Map<String, Entry> previous = sources.getOrDefault(source, Map.of());
         Map<String, Entry> next = new LinkedHashMap<>();
         List<Rejection> rejections = new ArrayList<>();
@@ -94,15 +107,13 @@ public final class JobCatalogue {
                 next.put(key, old);
                 continue;
             }
-            JobId id;
-            try {
-                id = new JobId(source, key);
-            } catch (IllegalArgumentException ex) {
-                LOG.warnf("%s/%s: %s", source, key, ex.getMessage());
+            if (key.isEmpty()) {
+                LOG.warnf("%s: a data key is empty; ignored", source);
                 continue;
             }
+            JobId id = new JobId(namespace, configMap, key);
             try {
-                JobSpec spec = JobSpecParser.parse(id, text, options);
+                JobSpec spec = parse(id, text);
                 sink.upsert(spec);
                 next.put(key, new Entry(id, Optional.of(spec), List.of(), text));
             } catch (InvalidJobSpecException ex) {
@@ -134,7 +145,33 @@ public final class JobCatalogue {
         }
     }
 
-    /** The source is gone (ConfigMap deleted, file removed): all of its jobs are unscheduled. */
+    /**
+     * The spec of a job, or its problems: those of its key (only a local jobs folder can hold an invalid one; the API
+     * server refuses them) listed before those of its text.
+     */
+    private JobSpec parse(JobId id, String text) throws InvalidJobSpecException {
+        Optional<String> keyProblem = JobId.keyProblem(id.name());
+        if (keyProblem.isEmpty()) {
+            return JobSpecParser.parse(id, text, options);
+        }
+        List<String> problems = new ArrayList<>(List.of(keyProblem.get()));
+        try {
+            JobSpecParser.parse(id, text, options);
+        } catch (InvalidJobSpecException e) {
+            problems.addAll(e.problems());
+        }
+        throw new InvalidJobSpecException(id, problems);
+    }
+
+    /** The ConfigMap {@code source} of {@code namespace} is gone: all of its jobs are unscheduled. */
+    public void removeSource(String namespace, String source) {
+        removeSource(JobId.sourceKey(namespace, source));
+    }
+
+    /**
+     * The source is gone (ConfigMap deleted, file removed): all of its jobs are unscheduled. {@code source} as
+     * {@link JobId#sourceKey()} names it.
+     */
     public synchronized void removeSource(String source) {
         Map<String, Entry> previous = sources.remove(source);
         sourceProblems.remove(source);
@@ -190,7 +227,7 @@ public final class JobCatalogue {
     }
 
     public synchronized Optional<Entry> entry(JobId id) {
-        return Optional.ofNullable(sources.getOrDefault(id.source(), Map.of()).get(id.name()));
+        return Optional.ofNullable(sources.getOrDefault(id.sourceKey(), Map.of()).get(id.name()));
     }
 
     /** Jobs whose current text is valid ({@code true}) or invalid ({@code false}), without copying the catalogue. */

@@ -30,9 +30,9 @@ import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * Kubernetes Events on a job's ConfigMap, so that {@code kubectl describe configmap} tells what went wrong:
- * {@code InvalidJobSpec} for a rejected edit, {@code UncertainSlot} for a slot a crashed leader may not have
- * started, {@code JobFailing} when a job that was succeeding fails.
+ * Kubernetes Events on a job's ConfigMap, in the ConfigMap's namespace, so that {@code kubectl describe configmap}
+ * tells what went wrong: {@code InvalidJobSpec} for a rejected edit, {@code UncertainSlot} for a slot a crashed leader
+ * may not have started, {@code JobFailing} when a job that was succeeding fails.
  *
  * <p>Only the leader emits, so three replicas seeing the same broken edit make one Event, not three. Each Event's
  * name is derived from what it reports (job, ConfigMap version and problem; or job and slot), so a new leader
@@ -48,14 +48,14 @@ public final class KubernetesEvents implements ExecutionListener, AutoCloseable 
     private final String replica;
     private final Clock clock;
     private final BooleanSupplier leader;
-    private final Function<String, Optional<ConfigMapJobSource.Ref>> configMaps;
+    private final Function<JobId, Optional<ConfigMapJobSource.Ref>> configMaps;
     private final ExecutorService sender;
     private final Set<JobId> failing = ConcurrentHashMap.newKeySet();
     private final AtomicLong emitted = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
 
     public KubernetesEvents(KubernetesClient client, String namespace, String replica, Clock clock, BooleanSupplier leader,
-            Function<String, Optional<ConfigMapJobSource.Ref>> configMaps) {
+            Function<JobId, Optional<ConfigMapJobSource.Ref>> configMaps) {
         this.client = client;
         this.namespace = namespace;
         this.replica = replica;
@@ -77,7 +77,7 @@ public final class KubernetesEvents implements ExecutionListener, AutoCloseable 
         if (!leader.getAsBoolean()) {
             return;
         }
-        Optional<ConfigMapJobSource.Ref> cm = configMaps.apply(r.id().source());
+        Optional<ConfigMapJobSource.Ref> cm = configMaps.apply(r.id());
         String version = cm.map(ConfigMapJobSource.Ref::resourceVersion).orElse("");
         send(r.id(), "InvalidJobSpec", r.error().getMessage() + (r.keptPrevious() ? " (the last valid version keeps running)"
                 : " (the job is not scheduled)"), "invalid\n" + r.id() + "\n" + version + "\n" + r.error().getMessage());
@@ -87,7 +87,7 @@ public final class KubernetesEvents implements ExecutionListener, AutoCloseable 
     public void reportAll(Iterable<JobCatalogue.Entry> entries) {
         for (JobCatalogue.Entry e : entries) {
             if (!e.valid()) {
-                Optional<ConfigMapJobSource.Ref> cm = configMaps.apply(e.id().source());
+                Optional<ConfigMapJobSource.Ref> cm = configMaps.apply(e.id());
                 String version = cm.map(ConfigMapJobSource.Ref::resourceVersion).orElse("");
                 String message = e.error().orElse("");
                 send(e.id(), "InvalidJobSpec", message + (e.active().isPresent() ? " (the last valid version keeps running)"
@@ -124,7 +124,8 @@ public final class KubernetesEvents implements ExecutionListener, AutoCloseable 
     }
 
     private void create(JobId job, String reason, String message, String identity, Instant at) {
-        Optional<ConfigMapJobSource.Ref> cm = configMaps.apply(job.source());
+        Optional<ConfigMapJobSource.Ref> cm = configMaps.apply(job);
+        String namespace = job.namespaceOr(this.namespace);
         String name = job.source().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]", "-") + "." + hash(identity);
         String text = message.length() > MAX_MESSAGE ? message.substring(0, MAX_MESSAGE - 1) + "…" : message;
         var ref = new ObjectReferenceBuilder().withApiVersion("v1").withKind("ConfigMap").withNamespace(namespace)

@@ -72,7 +72,7 @@ class ApiTest {
     @Test
     void an_unknown_job_is_a_json_404_that_says_what_ids_look_like() {
         given().get("/api/v1/jobs/seed/nope").then().statusCode(404).contentType(ContentType.JSON)
-                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, GET /api/v1/jobs lists them"));
+                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, or <namespace>/<configmap>/<key> when LEASECRON_NAMESPACES is set; GET /api/v1/jobs lists them"));
         given().get("/api/v1/nothing-here").then().statusCode(404).contentType(ContentType.JSON)
                 .body("message", containsString("/api/v1"));
         given().queryParam("count", 0).get("/api/v1/jobs/seed/ping").then().statusCode(400)
@@ -153,6 +153,32 @@ class ApiTest {
             JsonPath list = given().get("/api/v1/jobs").then().statusCode(200).extract().jsonPath();
             assertTrue(list.getString("sourceErrors.'edit.yaml'").startsWith("cannot read edit.yaml: "), list.prettify());
             given().get("/api/v1/jobs/edit/job").then().statusCode(200).body("spec.schedule", equalTo("@every 5m"));
+        } finally {
+            Files.deleteIfExists(file);
+            lifecycle.reloadJobs();
+        }
+    }
+
+    @Test
+    void a_key_that_is_not_a_config_map_key_is_listed_with_its_error_like_other_invalid_jobs() throws Exception {
+        Path file = LocalJobsDirectory.directory().resolve("keys.yaml");
+        String error = "keys/nightly invoices: key \"nightly invoices\" is not a valid ConfigMap key: use only letters, digits,"
+                + " '-', '_' and '.' (e.g. \"nightly-invoices\")";
+        try {
+            Files.writeString(file, manifest("keys", "\"nightly invoices\"", "@every 5m"));
+            lifecycle.reloadJobs();
+            JsonPath list = given().get("/api/v1/jobs").then().statusCode(200).extract().jsonPath();
+            String job = "jobs.find { it.id == 'keys/nightly invoices' }";
+            assertEquals(false, list.getBoolean(job + ".valid"), list.prettify());
+            assertEquals(error, list.getString(job + ".error"));
+            assertEquals(null, list.getString(job + ".nextRun"));
+            assertEquals(null, list.getString(job + ".schedule"), "never scheduled, so no spec to show");
+            given().get("/api/v1/jobs/keys/nightly invoices").then().statusCode(200)
+                    .body("valid", equalTo(false))
+                    .body("specVersion", equalTo("none"))
+                    .body("problems", equalTo(List.of("key \"nightly invoices\" is not a valid ConfigMap key: use only letters,"
+                            + " digits, '-', '_' and '.' (e.g. \"nightly-invoices\")")))
+                    .body("nextRuns", hasSize(0));
         } finally {
             Files.deleteIfExists(file);
             lifecycle.reloadJobs();
@@ -302,7 +328,7 @@ class ApiTest {
 
         given().get("/api/v1/jobs/seed/broken/runs").then().statusCode(200).body("$", hasSize(0));
         given().get("/api/v1/jobs/seed/nope/runs").then().statusCode(404).contentType(ContentType.JSON)
-                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, GET /api/v1/jobs lists them"));
+                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, or <namespace>/<configmap>/<key> when LEASECRON_NAMESPACES is set; GET /api/v1/jobs lists them"));
     }
 
     static String manifest(String name, String key, String schedule) {
