@@ -183,6 +183,24 @@ class ApiTest {
     }
 
     @Test
+    void preview_says_why_a_schedule_has_no_run_instead_of_an_empty_list() {
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "0 0 0 1 1 ? 2099", "cronType", "quartz",
+                "from", "2026-12-08T00:00:00Z", "count", 2))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("nextRuns.time", equalTo(List.of("2099-01-01T00:00:00.000Z")))
+                .body("note", equalTo("no run after 2099-01-01T00:00:00Z: the last year the year field allows is 2099"));
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "0 0 0 1 1 ? 2150", "cronType", "quartz",
+                "from", "2026-12-08T00:00:00Z"))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("nextRuns", hasSize(0))
+                .body("note", equalTo("no run within the search horizon of 100 years after 2026-12-08T00:00:00Z"
+                        + " (until 2126-12-08T00:00:00Z): the year field's next year is 2150"));
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "@every 1h", "from", "2026-12-08T00:00:00Z", "count", 1))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("note", nullValue());
+    }
+
+    @Test
     void preview_marks_runs_that_a_clock_change_moved() {
         given().contentType(ContentType.JSON).body(Map.of("schedule", "30 2 * * *", "timeZone", "America/New_York",
                 "from", "2026-03-07T12:00:00Z", "count", 2))
