@@ -269,9 +269,9 @@ final class CronParser {
         long dowBits = allBits(0, 6);
         CronFields.DaySpecial special = CronFields.DaySpecial.NONE;
         if (!domAny) {
-            long[] rules = new long[3];
-            domBits = quartzDaysOfMonth(dom, parts[3], rules);
-            special = new CronFields.DaySpecial(rules[0], rules[1], rules[2], 0, false);
+            QuartzDays days = quartzDaysOfMonth(dom, parts[3]);
+            domBits = days.plain();
+            special = new CronFields.DaySpecial(days.lastDayOffsets(), days.nearestWeekdays(), days.lastDayOffsetWeekdays(), 0, false);
         } else {
             if (dow.contains("#")) {
                 String[] dk = dow.split("#", -1);
@@ -310,11 +310,13 @@ final class CronParser {
 
     /**
      * Quartz day-of-month: a list whose items are plain (values, ranges, steps: returned as bits 1-31) or one of
-     * {@code L}, {@code L-n}, {@code LW}, {@code L-nW}, {@code nW} (set in {@code rules}: last-day offsets, nearest
-     * weekdays, weekdays nearest a last-day offset; see {@link CronFields.DaySpecial}).
+     * {@code L}, {@code L-n}, {@code LW}, {@code L-nW}, {@code nW}; see {@link CronFields.DaySpecial}.
      */
-    private static long quartzDaysOfMonth(String upper, String original, long[] rules) throws InvalidScheduleException {
+    private static QuartzDays quartzDaysOfMonth(String upper, String original) throws InvalidScheduleException {
         long bits = 0;
+        long lastDayOffsets = 0;
+        long nearestWeekdays = 0;
+        long lastDayOffsetWeekdays = 0;
         for (String item : upper.split(",", -1)) {
             if (item.isEmpty() || item.equals("?")) {
                 throw new InvalidScheduleException("day-of-month \"" + original + "\" has " + (item.isEmpty() ? "an empty list item"
@@ -331,14 +333,18 @@ final class CronParser {
                     throw new InvalidScheduleException("day-of-month \"" + original + "\": " + item
                             + " counts back " + n + " days from the last day; the offset is 0-30");
                 }
-                rules[m.group(2).isEmpty() ? 0 : 2] |= 1L << n;
+                if (m.group(2).isEmpty()) {
+                    lastDayOffsets |= 1L << n;
+                } else {
+                    lastDayOffsetWeekdays |= 1L << n;
+                }
             } else if (item.endsWith("W")) {
                 String n = item.substring(0, item.length() - 1);
                 if (!n.matches("\\d{1,9}")) {
                     throw new InvalidScheduleException("day-of-month \"" + original + "\": W follows a single day (15W: the weekday"
                             + " nearest the 15th) or L (LW); \"" + item + "\" cannot be a range or a step");
                 }
-                rules[1] |= 1L << value(n, Q_DOM, original);
+                nearestWeekdays |= 1L << value(n, Q_DOM, original);
             } else if (item.contains("L") || item.contains("W")) {
                 throw new InvalidScheduleException("day-of-month \"" + original + "\": \"" + item + "\" mixes L or W into a"
                         + " range or step; write them as their own list items, e.g. 1-5,L or 2W,16");
@@ -346,7 +352,11 @@ final class CronParser {
                 bits |= quartzField(item, Q_DOM).bits;
             }
         }
-        return bits;
+        return new QuartzDays(bits, lastDayOffsets, nearestWeekdays, lastDayOffsetWeekdays);
+    }
+
+    /** A Quartz day-of-month list: plain days (bits 1-31) and the bit sets of {@link CronFields.DaySpecial}. */
+    private record QuartzDays(long plain, long lastDayOffsets, long nearestWeekdays, long lastDayOffsetWeekdays) {
     }
 
     private static Parsed quartzField(String text, Field f) throws InvalidScheduleException {
