@@ -31,13 +31,14 @@ import org.quartz.CronExpression;
  * the union of its items' days; a day that matches is not skipped because of where the search started). Every
  * difference must be one of these, checked with Quartz itself, or the test fails:
  * <ul>
- * <li>{@link QuartzBug#SKIPS_A_MATCH}: the run leasecron gives is one Quartz's own {@code isSatisfiedBy} accepts,
- * yet {@code getNextValidTimeAfter} passes over it. Quartz picks the {@code W} day from the smallest raw day not
+ * <li>{@link QuartzBug#SKIPS_A_MATCH}: the run leasecron gives is one Quartz itself gives when its search starts
+ * at the beginning of that month, yet searched from a later point {@code getNextValidTimeAfter} passes over it. Quartz picks the {@code W} day from the smallest raw day not
  * before the search's current day, so a search that starts after the 15th misses a 15W moved to the 16th; and it
  * moves to a {@code W} day keeping the search's time of day, so it skips that day's earlier runs.</li>
  * <li>{@link QuartzBug#DROPS_A_LIST_ITEM}: one item of the day-of-month list, alone, fires at that time, the list
  * does not. Quartz compares a plain day with an {@code L-n} day as if every month had 31 days, so in February
- * {@code L-2,27} fires on the 27th only, never on the 26th ({@code L-2} alone fires on the 26th).</li>
+ * {@code L-2,27} fires on the 27th only, never on the 26th ({@code L-2} alone fires on the 26th); and a {@code W}
+ * item whose day has passed hides the list's other {@code W} items ({@code 31W,30W,29W}).</li>
  * </ul>
  */
 class QuartzParityTest {
