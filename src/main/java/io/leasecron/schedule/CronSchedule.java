@@ -5,10 +5,10 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
-import java.util.BitSet;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneRules;
+import java.util.BitSet;
 import java.util.Objects;
 import java.util.Optional;
 

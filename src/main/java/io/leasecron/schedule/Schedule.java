@@ -11,7 +11,10 @@ import java.util.Optional;
  */
 public sealed interface Schedule permits CronSchedule, IntervalSchedule, OneTimeSchedule {
 
-    /** The first run strictly after {@code after}, or empty when there is none (a one-time job that has run). */
+    /**
+     * The first run strictly after {@code after}, or empty when there is none (a one-time job that has run, a
+     * Quartz year field that has passed) or none within the search horizon ({@link #whyNoRunAfter} tells which).
+     */
     Optional<Occurrence> next(Instant after);
 
     /**
