@@ -19,7 +19,7 @@ import java.util.BitSet;
  * @param seconds bit n set: second n (0-59) matches
  * @param minutes bit n: minute n (0-59)
  * @param hours bit n: hour n (0-23)
- * @param daysOfMonth bit n: day n (1-31)
+ * @param daysOfMonth bit n: day n (1-31), the plain days; Quartz's L and W items are in {@code special}
  * @param months bit n: month n (1-12)
  * @param daysOfWeek bit n: weekday n, 0 = Sunday
  * @param domStar day-of-month was written unrestricted
@@ -50,7 +50,7 @@ record CronFields(long seconds, long minutes, long hours, long daysOfMonth, int 
             boolean lastOfWeekday) {
         static final DaySpecial NONE = new DaySpecial(0, 0, 0, 0, false);
 
-        /** Only the day-of-month rules: the plain days (bits 1-31) no longer decide alone. */
+        /** Whether day-of-month has an L or W item, so that its plain days are not the whole answer. */
         boolean dayOfMonthRules() {
             return (lastDayOffsets | nearestWeekdays | lastDayOffsetWeekdays) != 0;
         }
