@@ -30,10 +30,13 @@ final class JobViews {
             String nextRun, int running, String lastOutcome) {
     }
 
-    /** {@code GET /jobs/{id}}. {@code spec} is the version being scheduled (the last valid one after a broken edit). */
+    /**
+     * {@code GET /jobs/{id}}. {@code spec} is the version being scheduled (the last valid one after a broken edit).
+     * {@code nextRunsNote}: why {@code nextRuns} is shorter than asked, when the schedule itself has no further run.
+     */
     @RegisterForReflection
     record Detail(String id, boolean valid, String error, List<String> problems, String specVersion, Map<String, Object> spec,
-            int running, List<NextRun> nextRuns, List<Run> recentRuns) {
+            int running, List<NextRun> nextRuns, String nextRunsNote, List<Run> recentRuns) {
     }
 
     @RegisterForReflection
@@ -61,16 +64,18 @@ final class JobViews {
                 recent.isEmpty() ? null : recent.get(0).outcome());
     }
 
-    static Detail detail(JobCatalogue.Entry entry, Engine engine, RunHistory history, int count) {
+    static Detail detail(JobCatalogue.Entry entry, Engine engine, RunHistory history, int count, Instant now) {
         JobSpec spec = entry.active().orElse(null);
         var status = spec == null ? java.util.Optional.<Engine.JobStatus>empty() : engine.status(spec.id());
-        List<NextRun> next = spec == null ? List.of()
-                : engine.upcoming(spec.id(), count).stream().map(JobViews::nextRun).toList();
+        List<Occurrence> upcoming = spec == null ? List.of() : engine.upcoming(spec.id(), count);
+        List<NextRun> next = upcoming.stream().map(JobViews::nextRun).toList();
+        String note = spec == null || upcoming.size() == count ? null
+                : spec.schedule().whyNoRunAfter(upcoming.isEmpty() ? now : upcoming.get(upcoming.size() - 1).time()).orElse(null);
         String version = spec == null ? "none" : entry.valid() ? "current" : "lastValid";
         List<Run> runs = history.recent(entry.id()).stream().map(r -> new Run(time(r.slot()), r.outcome(), r.replica(),
                 r.term(), r.attempt(), r.duration().toMillis(), r.detail(), r.willRetry())).toList();
         return new Detail(entry.id().toString(), entry.valid(), entry.error().orElse(null), entry.problems(), version,
-                spec == null ? null : spec(spec), status.map(Engine.JobStatus::running).orElse(0), next, runs);
+                spec == null ? null : spec(spec), status.map(Engine.JobStatus::running).orElse(0), next, note, runs);
     }
 
     static NextRun nextRun(Occurrence o) {

@@ -1,5 +1,6 @@
 package io.leasecron.api;
 
+import io.leasecron.engine.Clock;
 import io.leasecron.engine.Engine;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
@@ -25,11 +26,13 @@ public class JobsResource {
     private final JobCatalogue catalogue;
     private final Engine engine;
     private final RunHistory history;
+    private final Clock clock;
 
-    public JobsResource(JobCatalogue catalogue, Engine engine, RunHistory history) {
+    public JobsResource(JobCatalogue catalogue, Engine engine, RunHistory history, Clock clock) {
         this.catalogue = catalogue;
         this.engine = engine;
         this.history = history;
+        this.clock = clock;
     }
 
     /** {@code sourceErrors}: ConfigMaps or files that could not be read at all, by name. */
@@ -83,12 +86,12 @@ public class JobsResource {
         if (count < 1 || count > MAX_NEXT_RUNS) {
             return ApiError.response(Response.Status.BAD_REQUEST, "count " + count + " is out of range; use 1 to " + MAX_NEXT_RUNS);
         }
-        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, count)).map(d -> Response.ok(d).build())
+        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, count, clock.now())).map(d -> Response.ok(d).build())
                 .orElseGet(() -> notFound(namespace, source, name));
     }
 
     private Response recentRuns(String namespace, String source, String name) {
-        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, 1).recentRuns())
+        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, 1, clock.now()).recentRuns())
                 .map(r -> Response.ok(r).build()).orElseGet(() -> notFound(namespace, source, name));
     }
 

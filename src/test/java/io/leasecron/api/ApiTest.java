@@ -2,10 +2,12 @@ package io.leasecron.api;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -206,6 +208,41 @@ class ApiTest {
         given().contentType(ContentType.JSON).body("{}")
                 .post("/api/v1/preview").then().statusCode(400)
                 .body("message", containsString("schedule is required"));
+    }
+
+    @Test
+    void preview_says_why_a_schedule_has_no_run_instead_of_an_empty_list() {
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "0 0 0 1 1 ? 2099", "cronType", "quartz",
+                "from", "2026-12-08T00:00:00Z", "count", 2))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("nextRuns.time", equalTo(List.of("2099-01-01T00:00:00.000Z")))
+                .body("note", equalTo("no run after 2099-01-01T00:00:00Z: the last year the year field allows is 2099"));
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "0 0 0 1 1 ? 2150", "cronType", "quartz",
+                "from", "2026-12-08T00:00:00Z"))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("nextRuns", hasSize(0))
+                .body("note", equalTo("no run within the search horizon of 100 years after 2026-12-08T00:00:00Z"
+                        + " (until 2126-12-08T00:00:00Z): the year field's next year is 2150"));
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "@every 1h", "from", "2026-12-08T00:00:00Z", "count", 1))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("note", nullValue());
+    }
+
+    @Test
+    void a_job_whose_schedule_has_no_run_left_says_why() throws Exception {
+        Path file = LocalJobsDirectory.directory().resolve("ended.yaml");
+        try {
+            Files.writeString(file, manifest("ended", "job", "0 0 0 1 1 ? 2019-2020").replace("schedule:", "cronType: quartz\n    schedule:"));
+            lifecycle.reloadJobs();
+            given().get("/api/v1/jobs/ended/job").then().statusCode(200)
+                    .body("valid", equalTo(true))
+                    .body("nextRuns", hasSize(0))
+                    .body("nextRunsNote", startsWith("no run after "))
+                    .body("nextRunsNote", endsWith(": the last year the year field allows is 2020"));
+        } finally {
+            Files.deleteIfExists(file);
+            lifecycle.reloadJobs();
+        }
     }
 
     @Test
