@@ -6,6 +6,7 @@ import io.leasecron.schedule.CronType;
 import io.leasecron.schedule.DstPolicy;
 import io.leasecron.schedule.InvalidScheduleException;
 import io.leasecron.schedule.Schedule;
+import io.leasecron.schedule.ScheduleDescriber;
 import io.leasecron.schedule.Schedules;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.Consumes;
@@ -42,8 +43,8 @@ public class PreviewResource {
     }
 
     @RegisterForReflection
-    public record PreviewResponse(String schedule, String timeZone, String dstPolicy, String from,
-            List<JobViews.NextRun> nextRuns) {
+    public record PreviewResponse(String schedule, String scheduleDescription, String timeZone, String dstPolicy,
+            String from, List<JobViews.NextRun> nextRuns) {
     }
 
     @POST
@@ -69,7 +70,7 @@ public class PreviewResource {
                 return bad("schedule \"" + request.schedule() + "\": " + e.getMessage());
             }
             List<JobViews.NextRun> runs = schedule.next(from.minusMillis(1), count).stream().map(JobViews::nextRun).toList();
-            return Response.ok(new PreviewResponse(request.schedule(), zone.getId(),
+            return Response.ok(new PreviewResponse(request.schedule(), ScheduleDescriber.describe(schedule, type), zone.getId(),
                     policy == DstPolicy.RUN_ONCE ? "RunOnce" : "CronJob", JobViews.time(from), runs)).build();
         } catch (IllegalArgumentException e) {
             return bad(e.getMessage());
