@@ -199,8 +199,10 @@ public final class ScheduleDescriber {
         }
         if (daysDescribable(dom, month, dow, year)) {
             String text = describe("0 0 0 %s %s %s %s".formatted(anyDom && !anyDow ? "?" : dom, month, anyDom && !anyDow ? dow : "?", year));
-            if (text != null && text.startsWith("at 00:00")) {
-                return smoothDays(text.substring("at 00:00".length()).trim());
+            String smooth = text != null && text.startsWith("at 00:00") ? smoothDays(text.substring("at 00:00".length()).trim()) : "";
+            // A clause left in cron-utils' words ("at 5 day") is one its wording was never checked for.
+            if (!smooth.isEmpty() && !smooth.matches("(^|.*, )at .*")) {
+                return smooth;
             }
         }
         return plainDays(dom, month, dow, year);
