@@ -1,7 +1,6 @@
 package io.leasecron.schedule;
 
 import com.cronutils.descriptor.CronDescriptor;
-import com.cronutils.model.definition.CronDefinition;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,6 +10,8 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,7 +28,15 @@ import java.util.regex.Pattern;
  * (only possible for one the parser accepts that is newer than this class) is described by its fields as written.
  */
 public final class ScheduleDescriber {
-    private static final CronDefinition QUARTZ = CronDefinitionBuilder.instanceDefinitionFor(com.cronutils.model.CronType.QUARTZ);
+    private static final com.cronutils.parser.CronParser QUARTZ = new com.cronutils.parser.CronParser(
+            CronDefinitionBuilder.instanceDefinitionFor(com.cronutils.model.CronType.QUARTZ));
+    private static final CronDescriptor DESCRIPTOR = CronDescriptor.instance(Locale.ENGLISH);
+    /**
+     * Descriptions by dialect and expression: a pure function, worth keeping because {@code GET /api/v1/jobs} shows
+     * one per job on every call (tens to hundreds of microseconds each). Cleared when it outgrows its bound.
+     */
+    private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
+    private static final int CACHE_LIMIT = 20_000;
     private static final String[] MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August",
             "September", "October", "November", "December"};
     private static final String[] DAYS = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
@@ -56,6 +65,20 @@ public final class ScheduleDescriber {
 
     /** A cron expression as written (a descriptor such as {@code @daily} included), without its time zone. */
     static String cron(String expression, CronType type) {
+        String key = type + " " + expression;
+        String known = CACHE.get(key);
+        if (known != null) {
+            return known;
+        }
+        if (CACHE.size() >= CACHE_LIMIT) {
+            CACHE.clear();
+        }
+        String text = describeCron(expression, type);
+        CACHE.put(key, text);
+        return text;
+    }
+
+    private static String describeCron(String expression, CronType type) {
         String text = expression.trim();
         if (type == CronType.UNIX && text.startsWith("@")) {
             text = CronParser.DESCRIPTORS.getOrDefault(text, text);
@@ -434,7 +457,7 @@ public final class ScheduleDescriber {
 
     private static String describe(String quartz) {
         try {
-            return CronDescriptor.instance(Locale.ENGLISH).describe(new com.cronutils.parser.CronParser(QUARTZ).parse(quartz));
+            return DESCRIPTOR.describe(QUARTZ.parse(quartz));
         } catch (RuntimeException e) {
             return null; // a shape cron-utils does not read: described field by field instead
         }
