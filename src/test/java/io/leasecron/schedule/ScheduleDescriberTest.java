@@ -116,6 +116,20 @@ class ScheduleDescriberTest {
                 ScheduleDescriber.cron("0 0 12 1 * ? 2028/4", CronType.QUARTZ));
     }
 
+    /** Quartz 2.5's day lists (L, L-n, nW, LW among numbers) are read item by item, never by cron-utils. */
+    @Test
+    void quartz_day_lists_read_item_by_item() {
+        assertEquals("at 12:00, on the last day of the month and 2 days before the last day of the month and 4 days before"
+                + " the last day of the month", ScheduleDescriber.cron("0 0 12 L,L-2,L-4 * ?", CronType.QUARTZ));
+        assertEquals("at 12:00, on the weekday (Monday to Friday) nearest 5 days before the last day of the month",
+                ScheduleDescriber.cron("0 0 12 L-5W * ?", CronType.QUARTZ));
+        assertEquals("at 12:00, on day 1 of the month and on the last day of the month", ScheduleDescriber.cron("0 0 12 1,L * ?", CronType.QUARTZ));
+        assertEquals("at 12:00, on the weekday (Monday to Friday) nearest day 2 of the month and on day 16 of the month",
+                ScheduleDescriber.cron("0 0 12 2W,16 * ?", CronType.QUARTZ));
+        assertEquals("at 12:00, on the first Monday of the month and on the second Tuesday of the month",
+                ScheduleDescriber.cron("0 0 12 ? * 2#1,3#2", CronType.QUARTZ));
+    }
+
     @Test
     void the_time_zone_is_named_unless_it_is_utc() throws Exception {
         assertEquals("at 02:30, every day (Europe/Berlin)", ScheduleDescriber.describe(
