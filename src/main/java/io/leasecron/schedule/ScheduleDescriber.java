@@ -1,5 +1,13 @@
 package io.leasecron.schedule;
 
+import static io.leasecron.schedule.CronFieldDescription.DAYS;
+import static io.leasecron.schedule.CronFieldDescription.MONTHS;
+import static io.leasecron.schedule.CronFieldDescription.NUMBER;
+import static io.leasecron.schedule.CronFieldDescription.ORDINALS;
+import static io.leasecron.schedule.CronFieldDescription.and;
+import static io.leasecron.schedule.CronFieldDescription.indexOf;
+import static io.leasecron.schedule.CronFieldDescription.name;
+
 import com.cronutils.descriptor.CronDescriptor;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import java.time.Duration;
@@ -20,12 +28,12 @@ import java.util.regex.Pattern;
  *
  * <p>A cron expression is described in two halves, the time of day (second, minute, hour) and the days (day of
  * month, month, day of week, year). A half in a shape that cron-utils' {@link CronDescriptor} is known to describe
- * right is described by it, with its wording smoothed; any other half is spelled out field by field. cron-utils gets
- * several shapes wrong (it drops the start of {@code 5/15} and the range of {@code 8-18/2}, reads a lone Quartz
+ * right is described by it, with its wording smoothed; any other half is spelled out field by field
+ * ({@link CronFieldDescription}). cron-utils gets several shapes wrong (it drops the start of {@code 5/15} and the range of {@code 8-18/2}, reads a lone Quartz
  * {@code L} in day of week as Sunday, describes {@code *}{@code /2} in day of week as "every Tuesday", and has no
  * word for the Unix rule that two restricted day fields mean either day), so those never reach it. The texts of
  * both paths are pinned in ScheduleDescriberTest. A description never fails: an expression this class cannot read
- * (only possible for one the parser accepts that is newer than this class) is described by its fields as written.
+ * (only possible for syntax the parser learned after this class) is shown as written, {@code cron "..."}.
  */
 public final class ScheduleDescriber {
     private static final com.cronutils.parser.CronParser QUARTZ = new com.cronutils.parser.CronParser(
@@ -37,11 +45,6 @@ public final class ScheduleDescriber {
      */
     private static final Map<String, String> CACHE = new ConcurrentHashMap<>();
     private static final int CACHE_LIMIT = 20_000;
-    private static final String[] MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December"};
-    private static final String[] DAYS = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
-    private static final String[] ORDINALS = {"", "first", "second", "third", "fourth", "fifth"};
-    private static final Pattern NUMBER = Pattern.compile("\\d{1,4}");
     private static final Pattern RANGE = Pattern.compile("(\\w+)-(\\w+)");
     private static final Pattern EVERY = Pattern.compile("\\*/(\\d{1,4})");
 
@@ -73,7 +76,12 @@ public final class ScheduleDescriber {
         if (CACHE.size() >= CACHE_LIMIT) {
             CACHE.clear();
         }
-        String text = describeCron(expression, type);
+        String text;
+        try {
+            text = describeCron(expression, type);
+        } catch (RuntimeException e) {
+            text = "cron \"" + expression.trim() + "\"";
+        }
         CACHE.put(key, text);
         return text;
     }
@@ -140,7 +148,7 @@ public final class ScheduleDescriber {
         List<Integer> m = numbers(minute);
         List<Integer> h = numbers(hour);
         if (s != null && m != null && h != null && s.size() * m.size() * h.size() > 6) {
-            return plainTime(second, minute, hour);
+            return CronFieldDescription.time(second, minute, hour);
         }
         if (s != null && m != null && h != null) {
             List<String> times = new ArrayList<>();
@@ -165,7 +173,7 @@ public final class ScheduleDescriber {
                 return smoothTime(text);
             }
         }
-        return plainTime(second, minute, hour);
+        return CronFieldDescription.time(second, minute, hour);
     }
 
     /** A time field in a shape CronDescriptor describes right: *, n, a-b, a list of numbers, or *&#47;n that divides the day. */
@@ -197,16 +205,6 @@ public final class ScheduleDescriber {
                 .replaceAll("between (\\S+) and (\\S+)", "from $1 through $2");
     }
 
-    private static String plainTime(String second, String minute, String hour) {
-        List<String> parts = new ArrayList<>();
-        if (!second.equals("0")) {
-            parts.add(plainField(second, "second", 0, 59, null));
-        }
-        parts.add(plainField(minute, "minute", 0, 59, null));
-        parts.add(plainField(hour, "hour", 0, 23, null));
-        return String.join(", ", parts);
-    }
-
     // ---------------------------------------------------------------- the days
 
     /** The days half, or null when every day of every year is a day to run. */
@@ -218,7 +216,7 @@ public final class ScheduleDescriber {
         }
         if (!anyDom && !anyDow) {
             // Unix with both day fields restricted: a day matching either runs (Quartz refuses this shape).
-            return plainDays(dom, month, dow, year);
+            return CronFieldDescription.days(dom, month, dow, year);
         }
         if (daysDescribable(dom, month, dow, year)) {
             String text = describe("0 0 0 %s %s %s %s".formatted(anyDom && !anyDow ? "?" : dom, month, anyDom && !anyDow ? dow : "?", year));
@@ -228,7 +226,7 @@ public final class ScheduleDescriber {
                 return smooth;
             }
         }
-        return plainDays(dom, month, dow, year);
+        return CronFieldDescription.days(dom, month, dow, year);
     }
 
     private static boolean daysDescribable(String dom, String month, String dow, String year) {
@@ -277,142 +275,6 @@ public final class ScheduleDescriber {
                 .replaceAll("^at (\\d+) year$", "in $1")
                 .replaceAll("^at ((?:\\d+, )*\\d+ and \\d+) years$", "in $1")
                 .replaceAll("^every year between (\\d+) and (\\d+)$", "in $1 through $2");
-    }
-
-    private static String plainDays(String dom, String month, String dow, String year) {
-        boolean anyDom = dom.equals("*") || dom.equals("?");
-        boolean anyDow = dow.equals("*") || dow.equals("?");
-        List<String> parts = new ArrayList<>();
-        String day = anyDom ? "" : plainDom(dom);
-        if (!anyDow) {
-            String weekday = plainDow(dow);
-            day = day.isEmpty() ? weekday : day + " or " + weekday;
-        }
-        parts.add(day.isEmpty() ? "every day" : day);
-        if (!month.equals("*")) {
-            parts.add("in " + plainField(month, "month", 1, 12, MONTHS));
-        }
-        if (!year.equals("*")) {
-            parts.add("in " + plainField(year, "year", 1970, 2099, null));
-        }
-        return String.join(", ", parts);
-    }
-
-    private static String plainDom(String dom) {
-        List<String> items = new ArrayList<>();
-        for (String item : dom.split(",")) {
-            if (item.equals("L")) {
-                items.add("on the last day of the month");
-            } else if (item.equals("LW")) {
-                items.add("on the last weekday (Monday to Friday) of the month");
-            } else if (item.matches("L-\\d+W")) {
-                items.add("on the weekday (Monday to Friday) nearest " + item.substring(2, item.length() - 1)
-                        + " days before the last day of the month");
-            } else if (item.matches("L-\\d+")) {
-                items.add(item.substring(2) + " days before the last day of the month");
-            } else if (item.matches("\\d+W")) {
-                items.add("on the weekday (Monday to Friday) nearest day " + item.substring(0, item.length() - 1) + " of the month");
-            } else {
-                items.add("on " + plainField(item, "day", 1, 31, null) + " of the month");
-            }
-        }
-        return String.join(" and ", items);
-    }
-
-    private static String plainDow(String dow) {
-        List<String> items = new ArrayList<>();
-        List<String> plain = new ArrayList<>();
-        for (String item : dow.split(",")) {
-            Matcher m = Pattern.compile("([A-Z]{3})(?:#([1-5])|(L))").matcher(item);
-            if (item.equals("L")) {
-                plain.add("SAT"); // Quartz: a lone L is the last day of the week
-            } else if (m.matches()) {
-                String day = DAYS[indexOf(m.group(1))];
-                items.add(m.group(2) != null ? "on the " + ORDINALS[Integer.parseInt(m.group(2))] + " " + day + " of the month"
-                        : "on the last " + day + " of the month");
-            } else {
-                plain.add(item);
-            }
-        }
-        if (!plain.isEmpty()) {
-            items.add(0, "on " + plainField(String.join(",", plain), "day of the week", 0, 6, DAYS));
-        }
-        return String.join(" and ", items);
-    }
-
-    // ---------------------------------------------------------------- field by field
-
-    /**
-     * A field as written, in words: "minute 5", "minutes 1 and 15", "every 15 minutes from minute 5 through 59",
-     * "hours 22 through 23 and 0 through 2".
-     */
-    private static String plainField(String field, String unit, int min, int max, String[] names) {
-        if (field.equals("*") || field.equals("?")) {
-            return "every " + unit;
-        }
-        List<String> steps = new ArrayList<>();
-        List<String> values = new ArrayList<>();
-        boolean plural = false;
-        for (String item : field.split(",")) {
-            if (item.isEmpty()) {
-                continue;
-            }
-            String[] rangeAndStep = item.split("/", 2);
-            String range = rangeAndStep[0];
-            String from;
-            String to;
-            if (range.equals("*") || range.equals("?")) {
-                from = name(String.valueOf(min), names, min);
-                to = name(String.valueOf(max), names, min);
-            } else if (range.contains("-")) {
-                from = name(range.substring(0, range.indexOf('-')), names, min);
-                to = name(range.substring(range.indexOf('-') + 1), names, min);
-            } else {
-                from = name(range, names, min);
-                to = rangeAndStep.length == 2 ? name(String.valueOf(max), names, min) : null;
-            }
-            if (rangeAndStep.length == 2) {
-                String every = rangeAndStep[1].equals("1") ? "every " : "every " + ordinal(rangeAndStep[1]) + " ";
-                steps.add(every + unit + " from " + from + " through " + to);
-            } else if (to != null && names == null && Integer.parseInt(from) > Integer.parseInt(to)) {
-                values.add(from + " through " + max + " and " + min + " through " + to); // Quartz: 22-2 wraps past the end
-                plural = true;
-            } else if (to != null) {
-                values.add(from + " through " + to);
-                plural = true;
-            } else {
-                values.add(from);
-            }
-        }
-        if (!values.isEmpty()) {
-            plural |= values.size() > 1;
-            steps.add((names != null ? "" : plural ? unit + "s " : unit + " ") + and(values));
-        }
-        return and(steps);
-    }
-
-    private static String ordinal(String step) {
-        int n = Integer.parseInt(step);
-        String suffix = n % 100 >= 11 && n % 100 <= 13 ? "th" : switch (n % 10) {
-            case 1 -> "st";
-            case 2 -> "nd";
-            case 3 -> "rd";
-            default -> "th";
-        };
-        return n + suffix;
-    }
-
-    /** A month or weekday number or name as a name; other fields' values unchanged. */
-    private static String name(String value, String[] names, int base) {
-        if (names == null) {
-            return value;
-        }
-        if (NUMBER.matcher(value).matches()) {
-            int i = Integer.parseInt(value) - base;
-            return i >= 0 && i < names.length ? names[i] : value;
-        }
-        int i = indexOf(value, names);
-        return i >= 0 ? names[i] : value;
     }
 
     // ---------------------------------------------------------------- helpers
@@ -505,26 +367,6 @@ public final class ScheduleDescriber {
         }
         int i = indexOf(value, MONTHS);
         return i >= 0 ? i + 1 : indexOf(value);
-    }
-
-    private static int indexOf(String day) {
-        return indexOf(day, DAYS);
-    }
-
-    private static int indexOf(String value, String[] names) {
-        for (int i = 0; i < names.length; i++) {
-            if (names[i].substring(0, 3).equalsIgnoreCase(value)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static String and(List<String> items) {
-        if (items.size() == 1) {
-            return items.get(0);
-        }
-        return String.join(", ", items.subList(0, items.size() - 1)) + " and " + items.get(items.size() - 1);
     }
 
     private static String duration(Duration d) {
