@@ -115,6 +115,7 @@ public final class Replica implements AutoCloseable {
             this.events = new KubernetesEvents(client, namespace, p.identity(), p.clock(), elector::isLeader, configMaps::ref);
             engine.addListener(events);
             catalogue.onRejection(events::rejected);
+            catalogue.onScheduled(events::scheduled);
             elector.addListener(new LeaderElector.Listener() {
                 @Override
                 public void acquired(long term, Engine.Takeover predecessor) {

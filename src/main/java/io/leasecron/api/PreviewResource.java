@@ -7,6 +7,7 @@ import io.leasecron.schedule.DstPolicy;
 import io.leasecron.schedule.InvalidScheduleException;
 import io.leasecron.schedule.Occurrence;
 import io.leasecron.schedule.Schedule;
+import io.leasecron.schedule.ScheduleDescriber;
 import io.leasecron.schedule.Schedules;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.Consumes;
@@ -44,8 +45,8 @@ public class PreviewResource {
     }
 
     @RegisterForReflection
-    public record PreviewResponse(String schedule, String timeZone, String dstPolicy, String from,
-            List<JobViews.NextRun> nextRuns, String note) {
+    public record PreviewResponse(String schedule, String scheduleDescription, String timeZone, String dstPolicy,
+            String from, List<JobViews.NextRun> nextRuns, String note) {
     }
 
     @POST
@@ -73,7 +74,7 @@ public class PreviewResource {
             List<Occurrence> next = schedule.next(from.minusMillis(1), count);
             String note = next.size() == count ? null
                     : schedule.whyNoRunAfter(next.isEmpty() ? from : next.get(next.size() - 1).time()).orElse(null);
-            return Response.ok(new PreviewResponse(request.schedule(), zone.getId(),
+            return Response.ok(new PreviewResponse(request.schedule(), ScheduleDescriber.describe(schedule, type), zone.getId(),
                     policy == DstPolicy.RUN_ONCE ? "RunOnce" : "CronJob", JobViews.time(from),
                     next.stream().map(JobViews::nextRun).toList(), note)).build();
         } catch (IllegalArgumentException e) {

@@ -54,14 +54,18 @@ public final class JobCatalogue {
         }
     }
 
-    /** A spec was rejected; {@code keptPrevious} tells whether an earlier valid version stays scheduled. */
-    public record Rejection(JobId id, InvalidJobSpecException error, boolean keptPrevious) {
+    /** A spec was rejected; {@code kept} is the earlier valid version that stays scheduled, if there is one. */
+    public record Rejection(JobId id, InvalidJobSpecException error, Optional<JobSpec> kept) {
+        public boolean keptPrevious() {
+            return kept.isPresent();
+        }
     }
 
     private final Sink sink;
     private final Map<String, Map<String, Entry>> sources = new HashMap<>();
     private final Map<String, String> sourceProblems = new TreeMap<>();
     private final List<Consumer<Rejection>> rejectionListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<JobSpec>> scheduledListeners = new CopyOnWriteArrayList<>();
 
     private final JobSpecParser.Options options;
 
@@ -83,6 +87,11 @@ public final class JobCatalogue {
         apply("", source, data);
     }
 
+    /** Called, after the engine has it, with each spec that is new or whose text changed; never for a resync. */
+    public void onScheduled(Consumer<JobSpec> listener) {
+        scheduledListeners.add(listener);
+    }
+
     /**
      * Replaces everything known from ConfigMap {@code source} of {@code namespace} with {@code data} (ConfigMap key to
      * YAML); an empty namespace gives ids that do not name one. Unchanged keys are left alone, so a resync or a rescan
@@ -99,6 +108,7 @@ public final class JobCatalogue {
         Map<String, Entry> previous = sources.getOrDefault(source, Map.of());
         Map<String, Entry> next = new LinkedHashMap<>();
         List<Rejection> rejections = new ArrayList<>();
+        List<JobSpec> scheduled = new ArrayList<>();
         for (Map.Entry<String, String> e : new TreeMap<>(data).entrySet()) {
             String key = e.getKey();
             String text = e.getValue() == null ? "" : e.getValue();
@@ -116,10 +126,11 @@ public final class JobCatalogue {
                 JobSpec spec = parse(id, text);
                 sink.upsert(spec);
                 next.put(key, new Entry(id, Optional.of(spec), List.of(), text));
+                scheduled.add(spec);
             } catch (InvalidJobSpecException ex) {
                 Optional<JobSpec> kept = old != null ? old.active() : Optional.empty();
                 next.put(key, new Entry(id, kept, ex.problems(), text));
-                rejections.add(new Rejection(id, ex, kept.isPresent()));
+                rejections.add(new Rejection(id, ex, kept));
             }
         }
         for (Map.Entry<String, Entry> e : previous.entrySet()) {
@@ -133,6 +144,15 @@ public final class JobCatalogue {
             sources.put(source, next);
         }
         sourceProblems.remove(source);
+        for (JobSpec spec : scheduled) {
+            for (Consumer<JobSpec> l : scheduledListeners) {
+                try {
+                    l.accept(spec);
+                } catch (RuntimeException ex) {
+                    LOG.errorf(ex, "%s: scheduled listener failed", spec.id());
+                }
+            }
+        }
         for (Rejection r : rejections) {
             LOG.warnf("%s%s", r.error().getMessage(), r.keptPrevious() ? " (the last valid version keeps running)" : "");
             for (Consumer<Rejection> l : rejectionListeners) {

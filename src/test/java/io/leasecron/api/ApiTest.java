@@ -48,6 +48,8 @@ class ApiTest {
         assertEquals(false, list.getBoolean("jobs[0].valid"));
         assertEquals(null, list.getString("jobs[0].nextRun"));
         assertNotNull(list.getString("jobs[1].nextRun"));
+        assertEquals("every second, aligned to the Unix epoch", list.getString("jobs[1].scheduleDescription"));
+        assertEquals(null, list.getString("jobs[0].scheduleDescription"));
     }
 
     @Test
@@ -56,6 +58,7 @@ class ApiTest {
                 .body("id", equalTo("seed/ping"))
                 .body("valid", equalTo(true))
                 .body("spec.schedule", equalTo("@every 1s"))
+                .body("scheduleDescription", equalTo("every second, aligned to the Unix epoch"))
                 .body("spec.timeZone", equalTo("UTC"))
                 .body("spec.http.method", equalTo("GET"))
                 .body("nextRuns", hasSize(3))
@@ -191,6 +194,7 @@ class ApiTest {
     void preview_returns_next_runs_or_a_precise_400() {
         given().contentType(ContentType.JSON).body(Map.of("schedule", "@every 90s", "from", "2026-01-01T00:00:00Z", "count", 2))
                 .post("/api/v1/preview").then().statusCode(200)
+                .body("scheduleDescription", equalTo("every 1 minute 30 seconds, aligned to the Unix epoch"))
                 .body("nextRuns.time", equalTo(List.of("2026-01-01T00:00:00.000Z", "2026-01-01T00:01:30.000Z")))
                 .body("nextRuns[0].clockChange", nullValue());
         given().contentType(ContentType.JSON).body(Map.of("schedule", "61 * * * *"))
@@ -250,6 +254,7 @@ class ApiTest {
         given().contentType(ContentType.JSON).body(Map.of("schedule", "30 2 * * *", "timeZone", "America/New_York",
                 "from", "2026-03-07T12:00:00Z", "count", 2))
                 .post("/api/v1/preview").then().statusCode(200)
+                .body("scheduleDescription", equalTo("at 02:30, every day (America/New_York)"))
                 .body("nextRuns.time", equalTo(List.of("2026-03-08T07:00:00.000Z", "2026-03-09T06:30:00.000Z")))
                 .body("nextRuns[0].clockChange", containsString("does not exist"))
                 .body("nextRuns[1].clockChange", nullValue());
