@@ -58,6 +58,21 @@ Call with (list "lease.duration" .Values.lease.duration).
 
 {{/* The rules that span several values: checked by every template that depends on them. */}}
 {{- define "leasecron.checks" -}}
+{{- $names := .Values.jobNamespaces.names }}
+{{- if and (has "*" $names) (gt (len $names) 1) }}
+{{- fail (printf "jobNamespaces.names %v: \"*\" means every namespace and stands alone; set either [\"*\"] or a list of namespaces" $names) }}
+{{- end }}
+{{- if and .Values.jobNamespaces.selector (not (has "*" $names)) }}
+{{- fail (printf "jobNamespaces.selector %q chooses among all namespaces; set jobNamespaces.names to [\"*\"] with it" .Values.jobNamespaces.selector) }}
+{{- end }}
+{{- range $names }}
+{{- if and (ne . "*") (or (gt (len .) 63) (not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" .))) }}
+{{- fail (printf "jobNamespaces.names: %q is not a namespace name; use lowercase letters, digits and '-', starting and ending with a letter or digit (at most 63)" .) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.jobs $names (not (has "*" $names)) (not (has .Release.Namespace $names)) }}
+{{- fail (printf "jobs: the chart creates its job ConfigMaps in the release namespace %s, which jobNamespaces.names %v does not list; add it, or the service never reads them" .Release.Namespace $names) }}
+{{- end }}
 {{- $grace := int .Values.engine.shutdownGraceSeconds }}
 {{- $termination := int .Values.terminationGracePeriodSeconds }}
 {{- if lt $termination (add $grace 5) }}
@@ -76,4 +91,32 @@ used. Call with (list "jobs" "Billing").
 {{- fail (printf "%s: %q is not a valid object name; use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit (at most 253)" $where $name) }}
 {{- end }}
 {{- $name }}
+{{- end }}
+
+{{/* The rules of the jobs' namespaces (docs/rbac.md): their ConfigMaps, Events, and what enabled actions need. */}}
+{{- define "leasecron.jobRules" -}}
+# The job ConfigMaps (label leasecron.io/jobs=true).
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["list", "watch"]
+# InvalidJobSpec, UncertainSlot and JobFailing Events on the job ConfigMaps.
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+{{- range .Values.secrets.names }}
+{{- $_ := include "leasecron.objectName" (list "secrets.names" .) }}
+{{- end }}
+{{- with .Values.secrets.names }}
+# valueFrom.secretKeyRef in jobs (secrets.names): these Secrets only.
+- apiGroups: [""]
+  resources: ["secrets"]
+  resourceNames: {{ toJson . }}
+  verbs: ["get"]
+{{- end }}
+{{- if .Values.kubernetesJob.enabled }}
+# kubernetesJob actions (kubernetesJob.enabled): one Job per slot, followed to completion, history cleaned up.
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["create", "list", "watch", "delete"]
+{{- end }}
 {{- end }}

@@ -5,6 +5,7 @@ import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Service configuration. Every property can be set by its environment variable, e.g. {@code LEASECRON_MODE}. */
@@ -24,8 +25,24 @@ public interface LeasecronConfig {
     @WithDefault("jobs")
     Path jobsDir();
 
-    /** Kubernetes mode: the namespace of the Lease and of the job ConfigMaps (POD_NAMESPACE); unset: the client's. */
+    /**
+     * Kubernetes mode: the service's namespace (POD_NAMESPACE), where the Lease is, and the job ConfigMaps unless
+     * {@link #namespaces()} is set; unset: the client's.
+     */
     Optional<String> namespace();
+
+    /**
+     * Kubernetes mode: the namespaces to read job ConfigMaps from, comma-separated, or {@code *} for all
+     * (LEASECRON_NAMESPACES). Unset: the service's own namespace, with job ids {@code <configmap>/<key>}; set, even to
+     * one namespace, ids are {@code <namespace>/<configmap>/<key>}, so adding a namespace later changes no id.
+     */
+    Optional<List<String>> namespaces();
+
+    /**
+     * Kubernetes mode, with {@code LEASECRON_NAMESPACES=*}: read only the namespaces whose labels match this label
+     * selector, e.g. {@code leasecron.io/tenant=true} (LEASECRON_NAMESPACE_SELECTOR); followed live.
+     */
+    Optional<String> namespaceSelector();
 
     /** Kubernetes mode: the leader election. */
     LeaseConfig lease();

@@ -15,6 +15,7 @@ import io.leasecron.execution.ShellActionRunner;
 import io.leasecron.housekeeping.Housekeeping;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.JobCatalogue;
+import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.LeaderStatus;
 import io.leasecron.leader.LeaseSettings;
 import io.leasecron.observe.ApiRequestCounter;
@@ -78,14 +79,24 @@ public class Lifecycle {
             var l = config.lease();
             LeaseSettings lease = new LeaseSettings(namespace, l.name(), config.replica(), l.duration(), l.renewDeadline(),
                     l.retryPeriod(), l.claimAhead());
+            WatchedNamespaces namespaces;
+            try {
+                namespaces = WatchedNamespaces.of(namespace, config.namespaces(), config.namespaceSelector());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
             // Only HTTP watch streams pass through interceptors: with WebSocket watches the stall check cannot see them.
             Optional<WatchActivity> activity = config.watches() == LeasecronConfig.WatchTransport.http
                     ? Optional.of(new WatchActivity(SystemClock.INSTANCE)) : Optional.empty();
             this.client = client(base.getConfiguration(), lease, config.watches(), registry, activity);
             var chores = new Housekeeping.Settings(config.clock().checkInterval(), config.clock().maxOffset(),
                     config.watchStallTimeout(), config.jobSweepInterval(), config.podUid());
-            this.replica = Replica.kubernetes(parts, client, lease, chores, activity);
+            this.replica = Replica.kubernetes(parts, client, lease, namespaces, chores, activity);
         } else {
+            if (config.namespaces().isPresent() || config.namespaceSelector().isPresent()) {
+                LOG.warn("LEASECRON_NAMESPACES and LEASECRON_NAMESPACE_SELECTOR apply in Kubernetes mode only; in local mode"
+                        + " jobs come from LEASECRON_JOBS_DIR and their ids are <configmap>/<key>");
+            }
             this.client = null;
             this.replica = Replica.local(parts, config.jobsDir());
         }
@@ -118,7 +129,7 @@ public class Lifecycle {
 
     void onStart(@Observes StartupEvent event) {
         if (client != null) {
-            Permissions.check(client, replica.elector().orElseThrow().settings().namespace());
+            Permissions.check(client, replica.elector().orElseThrow().settings().namespace(), replica.namespaces().orElseThrow());
         }
         long started = SystemClock.INSTANCE.nanoTime();
         try {

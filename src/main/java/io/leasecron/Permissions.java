@@ -4,8 +4,12 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.leasecron.job.WatchedNamespaces;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -16,32 +20,62 @@ import org.jboss.logging.Logger;
 final class Permissions {
     private static final Logger LOG = Logger.getLogger(Permissions.class);
 
-    /** group, resource, verb */
-    static final String[][] REQUIRED = {
+    /** group, resource, verb: in the service's namespace. */
+    static final String[][] LEASE = {
         {"coordination.k8s.io", "leases", "get"}, {"coordination.k8s.io", "leases", "list"},
         {"coordination.k8s.io", "leases", "watch"}, {"coordination.k8s.io", "leases", "create"},
-        {"coordination.k8s.io", "leases", "update"}, {"", "configmaps", "list"}, {"", "configmaps", "watch"},
-        {"", "events", "create"},
+        {"coordination.k8s.io", "leases", "update"},
     };
+    /** In every namespace jobs are read from (cluster-wide when all are). */
+    static final String[][] JOBS = {{"", "configmaps", "list"}, {"", "configmaps", "watch"}, {"", "events", "create"}};
+    /** Cluster-wide, with a namespace selector. */
+    static final String[][] SELECTOR = {{"", "namespaces", "list"}, {"", "namespaces", "watch"}};
+    /** What the default (jobs in the service's namespace) needs there: the Role of k8s/rbac.yaml. */
+    static final String[][] REQUIRED = java.util.stream.Stream.concat(Arrays.stream(LEASE), Arrays.stream(JOBS))
+            .toArray(String[][]::new);
 
     private Permissions() {
     }
 
-    /** Throws with every missing permission; logs and goes on when the API cannot answer the question itself. */
+    /** {@link #check(KubernetesClient, String, WatchedNamespaces)} for jobs in the service's namespace. */
     static void check(KubernetesClient client, String namespace) {
-        List<String> missing = new ArrayList<>();
-        for (String[] r : REQUIRED) {
+        check(client, namespace, WatchedNamespaces.own(namespace));
+    }
+
+    /**
+     * Throws with every missing permission, by namespace: the Lease's in the service's namespace, the jobs' in each
+     * namespace jobs are read from (cluster-wide for all of them). Logs and goes on when the API cannot answer the
+     * question itself.
+     */
+    static void check(KubernetesClient client, String namespace, WatchedNamespaces jobs) {
+        // By namespace ("" for cluster-wide): what is missing there.
+        Map<String, List<String>> missing = new LinkedHashMap<>();
+        List<String[]> questions = new ArrayList<>();
+        for (String[] r : LEASE) {
+            questions.add(new String[] {namespace, r[0], r[1], r[2]});
+        }
+        for (String ns : jobs.all() ? List.of("") : jobs.each()) {
+            for (String[] r : JOBS) {
+                questions.add(new String[] {ns, r[0], r[1], r[2]});
+            }
+        }
+        if (jobs.selector().isPresent()) {
+            for (String[] r : SELECTOR) {
+                questions.add(new String[] {"", r[0], r[1], r[2]});
+            }
+        }
+        for (String[] q : questions) {
             SelfSubjectAccessReview review = new SelfSubjectAccessReviewBuilder().withNewSpec().withNewResourceAttributes()
-                    .withNamespace(namespace).withGroup(r[0]).withResource(r[1]).withVerb(r[2]).endResourceAttributes().endSpec()
-                    .build();
+                    .withNamespace(q[0].isEmpty() ? null : q[0]).withGroup(q[1]).withResource(q[2]).withVerb(q[3])
+                    .endResourceAttributes().endSpec().build();
             try {
                 SelfSubjectAccessReview answer = client.authorization().v1().selfSubjectAccessReview().create(review);
                 if (answer.getStatus() == null) {
-                    LOG.debugf("the API server gave no answer for %s %s; permissions not checked", r[2], r[1]);
+                    LOG.debugf("the API server gave no answer for %s %s; permissions not checked", q[3], q[2]);
                     return; // not a real API server (a test double): nothing to conclude
                 }
                 if (!Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
-                    missing.add(r[2] + " " + r[1] + (r[0].isEmpty() ? "" : "." + r[0]));
+                    missing.computeIfAbsent(q[0], k -> new ArrayList<>()).add(q[3] + " " + q[2] + (q[1].isEmpty() ? "" : "." + q[1]));
                 }
             } catch (KubernetesClientException e) {
                 LOG.warnf("cannot check permissions (HTTP %d: %s); starting anyway", e.getCode(), e.getMessage());
@@ -49,8 +83,11 @@ final class Permissions {
             }
         }
         if (!missing.isEmpty()) {
-            throw new IllegalStateException("the service account may not " + String.join(", ", missing) + " in namespace "
-                    + namespace + "; grant them with the Role in k8s/rbac.yaml (docs/rbac.md explains each rule)");
+            List<String> where = new ArrayList<>();
+            missing.forEach((ns, verbs) -> where.add(String.join(", ", verbs) + (ns.isEmpty() ? " cluster-wide" : " in namespace " + ns)));
+            throw new IllegalStateException("the service account may not " + String.join("; ", where) + "; grant them with "
+                    + (jobs.qualified() ? "the Helm chart's RBAC for value namespaces" : "the Role in k8s/rbac.yaml")
+                    + " (docs/rbac.md explains each rule)");
         }
     }
 }

@@ -13,13 +13,14 @@ import io.leasecron.housekeeping.ClockCheck;
 import io.leasecron.housekeeping.Housekeeping;
 import io.leasecron.housekeeping.PodEvents;
 import io.leasecron.housekeeping.StalledWatches;
-import io.leasecron.job.ConfigMapJobSource;
+import io.leasecron.job.ConfigMapJobSources;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.SecretResolver;
 import io.leasecron.job.DirectoryJobSource;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
 import io.leasecron.job.JobSpec;
+import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.AlwaysLeaderGate;
 import io.leasecron.leader.KubernetesLeaseStore;
 import io.leasecron.leader.LeaderElector;
@@ -39,6 +40,7 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -57,7 +59,8 @@ public final class Replica implements AutoCloseable {
     private final LeaderGate gate;
     private final LeaderElector elector;
     private final DirectoryJobSource directory;
-    private final ConfigMapJobSource configMaps;
+    private final ConfigMapJobSources configMaps;
+    private final WatchedNamespaces namespaces;
     private final KubernetesEvents events;
     private final Housekeeping housekeeping;
 
@@ -77,8 +80,10 @@ public final class Replica implements AutoCloseable {
         ActionRunner create(SecretResolver secrets, KubernetesClient client, String namespace);
     }
 
-    private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client, String namespace,
-            Housekeeping.Settings chores, Optional<WatchActivity> activity) {
+    private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client,
+            WatchedNamespaces namespaces, Housekeeping.Settings chores, Optional<WatchActivity> activity) {
+        String namespace = namespaces == null ? null : namespaces.own();
+        this.namespaces = namespaces;
         this.identity = p.identity();
         this.clock = p.clock();
         this.gate = gate;
@@ -113,12 +118,13 @@ public final class Replica implements AutoCloseable {
             directory.attach(catalogue);
         }
         if (client != null) {
-            this.configMaps = new ConfigMapJobSource(client, namespace, catalogue);
+            this.configMaps = new ConfigMapJobSources(client, namespaces, catalogue);
             // Catch-up after a takeover covers the jobs the engine knows: a replica leads only once they are loaded.
             elector.campaignOnlyWhen(configMaps::loaded);
             this.events = new KubernetesEvents(client, namespace, p.identity(), p.clock(), elector::isLeader, configMaps::ref);
             engine.addListener(events);
             catalogue.onRejection(events::rejected);
+            catalogue.onScheduled(events::scheduled);
             elector.addListener(new LeaderElector.Listener() {
                 @Override
                 public void acquired(long term, Engine.Takeover predecessor) {
@@ -127,7 +133,7 @@ public final class Replica implements AutoCloseable {
                 }
             });
             new LeaderMetrics(elector).bindTo(p.registry());
-            this.housekeeping = housekeeping(p, client, namespace, chores, activity);
+            this.housekeeping = housekeeping(p, client, namespaces, chores, activity);
         } else {
             this.configMaps = null;
             this.events = null;
@@ -148,15 +154,25 @@ public final class Replica implements AutoCloseable {
      * ConfigMap and Lease watches checked for silence (only when their traffic can be seen: HTTP watches), and the
      * leader's sweep of Kubernetes Jobs.
      */
-    private Housekeeping housekeeping(Parts p, KubernetesClient client, String namespace, Housekeeping.Settings chores,
+    private Housekeeping housekeeping(Parts p, KubernetesClient client, WatchedNamespaces namespaces, Housekeeping.Settings chores,
             Optional<WatchActivity> activity) {
+        String namespace = namespaces.own();
         ClockCheck clockCheck = new ClockCheck(new ApiServerDate(client), p.clock(), chores.maxClockOffset(),
                 new PodEvents(client, namespace, p.identity(), chores.podUid(), p.clock())).bindTo(p.registry());
         StalledWatches watches = new StalledWatches(activity, p.clock(), chores.watchStallTimeout(), p.registry());
         watches.watch("configmaps", configMaps::restart);
         watches.watch("leases", elector::restartLeaseWatch);
-        KubernetesJobSweep sweep = new KubernetesJobSweep(client, namespace, catalogue::entries, p.registry());
+        KubernetesJobSweep sweep = new KubernetesJobSweep(client, namespaces.all() ? List.of() : sweptNamespaces(namespaces),
+                catalogue::entries, p.registry());
         return new Housekeeping(chores, clockCheck, watches, sweep, elector::isLeader);
+    }
+
+    /** Where Kubernetes Jobs may be: the service's namespace (ids without one) and every listed namespace. */
+    private static List<String> sweptNamespaces(WatchedNamespaces namespaces) {
+        java.util.Set<String> all = new java.util.LinkedHashSet<>();
+        all.add(namespaces.own());
+        all.addAll(namespaces.each());
+        return List.copyOf(all);
     }
 
     /** The Prometheus registry the per-job series are scraped from: the registry itself or one inside a composite. */
@@ -178,21 +194,33 @@ public final class Replica implements AutoCloseable {
         return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null, null, Optional.empty());
     }
 
-    /** Kubernetes mode: jobs from labelled ConfigMaps, leadership from the Lease; default housekeeping, no watch checks. */
+    /** Kubernetes mode: jobs from labelled ConfigMaps of the Lease's namespace, leadership from the Lease. */
     public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease) {
-        return kubernetes(parts, client, lease, Housekeeping.Settings.DEFAULTS, Optional.empty());
+        return kubernetes(parts, client, lease, WatchedNamespaces.own(lease.namespace()));
+    }
+
+    /**
+     * Kubernetes mode: jobs from labelled ConfigMaps of {@code namespaces}, leadership from the Lease (in the
+     * service's namespace, {@code namespaces.own()}); default housekeeping, no stalled-watch check.
+     */
+    public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, WatchedNamespaces namespaces) {
+        return kubernetes(parts, client, lease, namespaces, Housekeeping.Settings.DEFAULTS, Optional.empty());
     }
 
     /**
      * Kubernetes mode, with its housekeeping settings; {@code activity}, the interceptor of {@code client} that sees its
      * watch traffic, turns on the stalled-watch check.
      */
-    public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, Housekeeping.Settings chores,
-            Optional<WatchActivity> activity) {
+    public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, WatchedNamespaces namespaces,
+            Housekeeping.Settings chores, Optional<WatchActivity> activity) {
+        if (!namespaces.own().equals(lease.namespace())) {
+            throw new IllegalArgumentException("the Lease is in the service's namespace " + namespaces.own() + ", not "
+                    + lease.namespace());
+        }
         TimedLeaseStore store = new TimedLeaseStore(new KubernetesLeaseStore(client, lease.namespace(), lease.name()), parts.clock());
         prometheus(parts.registry()).ifPresent(r -> store.bindTo(r.getPrometheusRegistry()));
         LeaderElector elector = new LeaderElector(store, lease, parts.clock());
-        return new Replica(parts, elector, elector, null, client, lease.namespace(), chores, activity);
+        return new Replica(parts, elector, elector, null, client, namespaces, chores, activity);
     }
 
     /**
@@ -310,6 +338,11 @@ public final class Replica implements AutoCloseable {
     /** Kubernetes mode's periodic chores; empty in local mode. */
     public Optional<Housekeeping> housekeeping() {
         return Optional.ofNullable(housekeeping);
+    }
+
+    /** Where job ConfigMaps are read from; empty in local mode. */
+    public Optional<WatchedNamespaces> namespaces() {
+        return Optional.ofNullable(namespaces);
     }
 
     public Optional<KubernetesEvents> events() {

@@ -682,8 +682,8 @@ class ReplicasTest {
             assertEquals(1, events.size(), "one Event for one broken edit, from the leader only");
             assertEquals("team", events.get(0).getInvolvedObject().getName());
             assertEquals("ConfigMap", events.get(0).getInvolvedObject().getKind());
-            assertEquals("team/report: schedule \"61 * * * *\": minute 61 is out of range 0-59 (the last valid version keeps running)",
-                    events.get(0).getMessage());
+            assertEquals("team/report: schedule \"61 * * * *\": minute 61 is out of range 0-59 (the last valid version keeps running:"
+                    + " every 5 minutes, aligned to the Unix epoch)", events.get(0).getMessage());
             String leader = leader(nodes).identity;
             assertEquals(leader, events.get(0).getReportingInstance());
 

@@ -13,6 +13,7 @@ import io.leasecron.schedule.ClockChange;
 import io.leasecron.schedule.DstPolicy;
 import io.leasecron.schedule.Durations;
 import io.leasecron.schedule.Occurrence;
+import io.leasecron.schedule.ScheduleDescriber;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -26,14 +27,19 @@ final class JobViews {
 
     /** One line of {@code GET /jobs}. */
     @RegisterForReflection
-    record Summary(String id, boolean valid, String error, String schedule, String timeZone, Boolean suspend,
-            String nextRun, int running, String lastOutcome) {
+    record Summary(String id, boolean valid, String error, String schedule, String scheduleDescription, String timeZone,
+            Boolean suspend, String nextRun, int running, String lastOutcome) {
     }
 
-    /** {@code GET /jobs/{id}}. {@code spec} is the version being scheduled (the last valid one after a broken edit). */
+    /**
+     * {@code GET /jobs/{id}}. {@code spec} is the version being scheduled (the last valid one after a broken edit);
+     * {@code scheduleDescription} says in words when that version runs. {@code nextRunsNote}: why {@code nextRuns} is
+     * shorter than asked, when the schedule itself has no further run.
+     */
     @RegisterForReflection
-    record Detail(String id, boolean valid, String error, List<String> problems, String specVersion, Map<String, Object> spec,
-            int running, List<NextRun> nextRuns, List<Run> recentRuns) {
+    record Detail(String id, boolean valid, String error, List<String> problems, String specVersion,
+            String scheduleDescription, Map<String, Object> spec, int running, List<NextRun> nextRuns, String nextRunsNote,
+            List<Run> recentRuns) {
     }
 
     @RegisterForReflection
@@ -54,23 +60,31 @@ final class JobViews {
         JobSpec spec = entry.active().orElse(null);
         List<RunHistory.Record> recent = history.recent(entry.id());
         return new Summary(entry.id().toString(), entry.valid(), entry.error().orElse(null),
-                spec == null ? null : spec.scheduleText(), spec == null ? null : spec.timeZone().getId(),
+                spec == null ? null : spec.scheduleText(), spec == null ? null : description(spec),
+                spec == null ? null : spec.timeZone().getId(),
                 spec == null ? null : spec.suspend(),
                 status.flatMap(Engine.JobStatus::next).map(o -> time(o.time())).orElse(null),
                 status.map(Engine.JobStatus::running).orElse(0),
                 recent.isEmpty() ? null : recent.get(0).outcome());
     }
 
-    static Detail detail(JobCatalogue.Entry entry, Engine engine, RunHistory history, int count) {
+    static Detail detail(JobCatalogue.Entry entry, Engine engine, RunHistory history, int count, Instant now) {
         JobSpec spec = entry.active().orElse(null);
         var status = spec == null ? java.util.Optional.<Engine.JobStatus>empty() : engine.status(spec.id());
-        List<NextRun> next = spec == null ? List.of()
-                : engine.upcoming(spec.id(), count).stream().map(JobViews::nextRun).toList();
+        List<Occurrence> upcoming = spec == null ? List.of() : engine.upcoming(spec.id(), count);
+        List<NextRun> next = upcoming.stream().map(JobViews::nextRun).toList();
+        String note = spec == null || upcoming.size() == count ? null
+                : spec.schedule().whyNoRunAfter(upcoming.isEmpty() ? now : upcoming.get(upcoming.size() - 1).time()).orElse(null);
         String version = spec == null ? "none" : entry.valid() ? "current" : "lastValid";
         List<Run> runs = history.recent(entry.id()).stream().map(r -> new Run(time(r.slot()), r.outcome(), r.replica(),
                 r.term(), r.attempt(), r.duration().toMillis(), r.detail(), r.willRetry())).toList();
         return new Detail(entry.id().toString(), entry.valid(), entry.error().orElse(null), entry.problems(), version,
-                spec == null ? null : spec(spec), status.map(Engine.JobStatus::running).orElse(0), next, runs);
+                spec == null ? null : description(spec), spec == null ? null : spec(spec), status.map(Engine.JobStatus::running).orElse(0), next, note, runs);
+    }
+
+    /** When the spec runs, in words: "at 02:30, every day (Europe/Berlin)". */
+    static String description(JobSpec spec) {
+        return ScheduleDescriber.describe(spec.schedule(), spec.cronType());
     }
 
     static NextRun nextRun(Occurrence o) {

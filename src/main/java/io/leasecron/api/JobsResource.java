@@ -1,5 +1,6 @@
 package io.leasecron.api;
 
+import io.leasecron.engine.Clock;
 import io.leasecron.engine.Engine;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
@@ -25,11 +26,13 @@ public class JobsResource {
     private final JobCatalogue catalogue;
     private final Engine engine;
     private final RunHistory history;
+    private final Clock clock;
 
-    public JobsResource(JobCatalogue catalogue, Engine engine, RunHistory history) {
+    public JobsResource(JobCatalogue catalogue, Engine engine, RunHistory history, Clock clock) {
         this.catalogue = catalogue;
         this.engine = engine;
         this.history = history;
+        this.clock = clock;
     }
 
     /** {@code sourceErrors}: ConfigMaps or files that could not be read at all, by name. */
@@ -47,30 +50,69 @@ public class JobsResource {
     @Path("{source}/{name}")
     public Response get(@PathParam("source") String source, @PathParam("name") String name,
             @QueryParam("count") @DefaultValue("5") int count) {
-        if (count < 1 || count > MAX_NEXT_RUNS) {
-            return ApiError.response(Response.Status.BAD_REQUEST, "count " + count + " is out of range; use 1 to " + MAX_NEXT_RUNS);
+        return detail("", source, name, count);
+    }
+
+    /**
+     * The recent runs of job {@code <configmap>/<key>}; with namespaced ids (where no such job exists) the detail of
+     * job {@code <namespace>/<configmap>/runs}, which this path also spells. A replica has ids of one form only, so
+     * the two never compete.
+     */
+    @GET
+    @Path("{source}/{name}/runs")
+    public Response runs(@PathParam("source") String source, @PathParam("name") String name,
+            @QueryParam("count") @DefaultValue("5") int count) {
+        if (find("", source, name, e -> e).isEmpty() && find(source, name, "runs", e -> e).isPresent()) {
+            return detail(source, name, "runs", count);
         }
-        return find(source, name, e -> JobViews.detail(e, engine, history, count)).map(d -> Response.ok(d).build())
-                .orElseGet(() -> notFound(source, name));
+        return recentRuns("", source, name);
     }
 
     @GET
-    @Path("{source}/{name}/runs")
-    public Response runs(@PathParam("source") String source, @PathParam("name") String name) {
-        return find(source, name, e -> JobViews.detail(e, engine, history, 1).recentRuns()).map(r -> Response.ok(r).build())
-                .orElseGet(() -> notFound(source, name));
+    @Path("{namespace}/{source}/{name}")
+    public Response get(@PathParam("namespace") String namespace, @PathParam("source") String source,
+            @PathParam("name") String name, @QueryParam("count") @DefaultValue("5") int count) {
+        return detail(namespace, source, name, count);
     }
 
-    private <T> java.util.Optional<T> find(String source, String name, java.util.function.Function<JobCatalogue.Entry, T> view) {
+    @GET
+    @Path("{namespace}/{source}/{name}/runs")
+    public Response runs(@PathParam("namespace") String namespace, @PathParam("source") String source,
+            @PathParam("name") String name) {
+        return recentRuns(namespace, source, name);
+    }
+
+    private Response detail(String namespace, String source, String name, int count) {
+        if (count < 1 || count > MAX_NEXT_RUNS) {
+            return ApiError.response(Response.Status.BAD_REQUEST, "count " + count + " is out of range; use 1 to " + MAX_NEXT_RUNS);
+        }
+        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, count, clock.now())).map(d -> Response.ok(d).build())
+                .orElseGet(() -> notFound(namespace, source, name));
+    }
+
+    private Response recentRuns(String namespace, String source, String name) {
+        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, 1, clock.now()).recentRuns())
+                .map(r -> Response.ok(r).build()).orElseGet(() -> notFound(namespace, source, name));
+    }
+
+    /** The id the path names, or null when it cannot be one. */
+    private static JobId id(String namespace, String source, String name) {
         try {
-            return catalogue.readEntry(new JobId(source, name), view);
+            return new JobId(namespace, source, name);
         } catch (IllegalArgumentException e) {
-            return java.util.Optional.empty();
+            return null;
         }
     }
 
-    private static Response notFound(String source, String name) {
-        return ApiError.response(Response.Status.NOT_FOUND, "no job " + source + "/" + name
-                + "; job ids are <configmap>/<key>, GET /api/v1/jobs lists them");
+    private <T> java.util.Optional<T> find(String namespace, String source, String name,
+            java.util.function.Function<JobCatalogue.Entry, T> view) {
+        JobId id = id(namespace, source, name);
+        return id == null ? java.util.Optional.empty() : catalogue.readEntry(id, view);
+    }
+
+    private static Response notFound(String namespace, String source, String name) {
+        return ApiError.response(Response.Status.NOT_FOUND, "no job " + JobId.sourceKey(namespace, source) + "/" + name
+                + "; job ids are <configmap>/<key>, or <namespace>/<configmap>/<key> when LEASECRON_NAMESPACES is set;"
+                + " GET /api/v1/jobs lists them");
     }
 }

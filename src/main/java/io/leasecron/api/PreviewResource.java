@@ -5,7 +5,9 @@ import io.leasecron.job.JobSpecParser;
 import io.leasecron.schedule.CronType;
 import io.leasecron.schedule.DstPolicy;
 import io.leasecron.schedule.InvalidScheduleException;
+import io.leasecron.schedule.Occurrence;
 import io.leasecron.schedule.Schedule;
+import io.leasecron.schedule.ScheduleDescriber;
 import io.leasecron.schedule.Schedules;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.Consumes;
@@ -22,7 +24,8 @@ import java.util.List;
 
 /**
  * {@code POST /api/v1/preview}: the next runs of a schedule, computed exactly as the engine would, with runs a
- * clock change moved or repeated marked. Nothing is registered.
+ * clock change moved or repeated marked. Nothing is registered. A valid schedule with fewer runs than asked for
+ * (none left, or the next beyond the search horizon) is still a 200, with {@code note} saying why.
  */
 @Path("/api/v1/preview")
 @Produces(MediaType.APPLICATION_JSON)
@@ -42,8 +45,8 @@ public class PreviewResource {
     }
 
     @RegisterForReflection
-    public record PreviewResponse(String schedule, String timeZone, String dstPolicy, String from,
-            List<JobViews.NextRun> nextRuns) {
+    public record PreviewResponse(String schedule, String scheduleDescription, String timeZone, String dstPolicy,
+            String from, List<JobViews.NextRun> nextRuns, String note) {
     }
 
     @POST
@@ -68,9 +71,12 @@ public class PreviewResource {
             } catch (InvalidScheduleException e) {
                 return bad("schedule \"" + request.schedule() + "\": " + e.getMessage());
             }
-            List<JobViews.NextRun> runs = schedule.next(from.minusMillis(1), count).stream().map(JobViews::nextRun).toList();
-            return Response.ok(new PreviewResponse(request.schedule(), zone.getId(),
-                    policy == DstPolicy.RUN_ONCE ? "RunOnce" : "CronJob", JobViews.time(from), runs)).build();
+            List<Occurrence> next = schedule.next(from.minusMillis(1), count);
+            String note = next.size() == count ? null
+                    : schedule.whyNoRunAfter(next.isEmpty() ? from : next.get(next.size() - 1).time()).orElse(null);
+            return Response.ok(new PreviewResponse(request.schedule(), ScheduleDescriber.describe(schedule, type), zone.getId(),
+                    policy == DstPolicy.RUN_ONCE ? "RunOnce" : "CronJob", JobViews.time(from),
+                    next.stream().map(JobViews::nextRun).toList(), note)).build();
         } catch (IllegalArgumentException e) {
             return bad(e.getMessage());
         }

@@ -71,7 +71,7 @@ public final class HttpActionRunner implements ActionRunner {
         List<String> secretValues = new ArrayList<>();
         for (var h : http.secretHeaders().entrySet()) {
             try {
-                String value = secrets.value(h.getValue());
+                String value = secrets.value(fire.spec().id(), h.getValue());
                 if (value.chars().anyMatch(c -> c == '\r' || c == '\n')) {
                     return CompletableFuture.completedFuture(new RunResult.Failed("header " + h.getKey() + ": the value of "
                             + h.getValue() + " contains a line break; header values are one line"));

@@ -36,7 +36,8 @@ import org.jboss.logging.Logger;
  * service created. A cancelled fire (timeout, Replace) deletes its Job with its Pods. After each outcome, finished
  * Jobs beyond {@code successfulJobsHistoryLimit} / {@code failedJobsHistoryLimit} are deleted. Under
  * {@code concurrencyPolicy: Forbid}, a Job of an earlier slot that is still running — on any replica's watch —
- * makes the fire a skip; under {@code Replace} it is deleted first.
+ * makes the fire a skip; under {@code Replace} it is deleted first. Each job's Jobs live in the job's namespace
+ * (the service's own for ids that do not name one), watched by one informer per namespace that has had a fire.
  *
  * <p>API calls run on a thread of this runner, never on the engine's dispatch threads. It makes only the requests of
  * the {@code jobs.batch} rule in docs/rbac.md — create, list, watch and delete — and never reads a single Job by
@@ -55,9 +56,12 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** By {@code <namespace>/<Job name>}. */
     private final Map<String, CompletableFuture<RunResult>> waiting = new ConcurrentHashMap<>();
-    private volatile SharedIndexInformer<Job> informer;
+    /** By namespace. */
+    private final Map<String, SharedIndexInformer<Job>> informers = new ConcurrentHashMap<>();
 
+    /** @param namespace the service's namespace: where the Jobs of jobs whose ids name no namespace are created */
     public KubernetesJobRunner(KubernetesClient client, String namespace) {
         this.client = client;
         this.namespace = namespace;
@@ -74,7 +78,10 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         return attempt > 1 ? name + "-a" + attempt : name;
     }
 
-    /** The label value that selects every Job of one leasecron job. */
+    /**
+     * The label value that selects every Job of one leasecron job within its namespace: the same whether or not the
+     * id names the namespace, so a change of the namespace setting keeps history limits and concurrency working.
+     */
     public static String jobLabel(JobId id) {
         String v = id.source() + "." + id.name();
         return v.length() <= 63 ? v : v.substring(0, 50) + "." + hash(id.toString());
@@ -84,10 +91,11 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
     public CompletableFuture<RunResult> start(Fire fire) {
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         String name = jobName(fire.spec().id(), fire.slot(), fire.attempt());
+        String namespace = fire.spec().id().namespaceOr(this.namespace);
         result.whenComplete((r, e) -> {
-            waiting.remove(name);
+            waiting.remove(namespace + "/" + name);
             if (result.isCancelled()) {
-                api.execute(() -> delete(name, "the fire was cancelled (timeout, Replace or shutdown)"));
+                api.execute(() -> delete(namespace, name, "the fire was cancelled (timeout, Replace or shutdown)"));
             }
         });
         // The attempt has left this process once the API server has the Job (or refused it), not when the create
@@ -95,7 +103,7 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         CompletableFuture<Void> created = fire.handOff().defer();
         api.execute(() -> {
             try {
-                create(fire, name, result);
+                create(fire, namespace, name, result);
             } catch (RuntimeException e) {
                 result.complete(new RunResult.Failed("creating Job " + name + " failed: " + e.getMessage()));
             } finally {
@@ -105,11 +113,11 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         return result;
     }
 
-    private void create(Fire fire, String name, CompletableFuture<RunResult> result) {
+    private void create(Fire fire, String namespace, String name, CompletableFuture<RunResult> result) {
         KubernetesJobAction action = (KubernetesJobAction) fire.spec().action();
         String label = jobLabel(fire.spec().id());
-        ensureInformer();
-        List<Job> running = list(label).stream().filter(j -> !j.getMetadata().getName().equals(name) && finished(j).isEmpty()).toList();
+        ensureInformer(namespace);
+        List<Job> running = list(namespace, label).stream().filter(j -> !j.getMetadata().getName().equals(name) && finished(j).isEmpty()).toList();
         if (!running.isEmpty()) {
             if (fire.spec().concurrencyPolicy() == ConcurrencyPolicy.Forbid) {
                 result.complete(new RunResult.Skipped("Job " + running.get(0).getMetadata().getName()
@@ -117,7 +125,7 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
                 return;
             }
             if (fire.spec().concurrencyPolicy() == ConcurrencyPolicy.Replace) {
-                running.forEach(j -> delete(j.getMetadata().getName(), "replaced by slot " + fire.slot() + " (concurrencyPolicy Replace)"));
+                running.forEach(j -> delete(namespace, j.getMetadata().getName(), "replaced by slot " + fire.slot() + " (concurrencyPolicy Replace)"));
             }
         }
         Job job = new Job();
@@ -141,7 +149,7 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         meta.setAnnotations(annotations);
         job.setMetadata(meta);
         job.setSpec(template.getSpec());
-        waiting.put(name, result);
+        waiting.put(namespace + "/" + name, result);
         Job current;
         try {
             current = client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
@@ -157,7 +165,7 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
                     fire.slot(), name);
             // It may have finished before this fire registered its interest, so no informer event will come: look
             // once, with the list the Role grants (no get on jobs).
-            current = list(label).stream().filter(j -> name.equals(j.getMetadata().getName())).findFirst().orElse(null);
+            current = list(namespace, label).stream().filter(j -> name.equals(j.getMetadata().getName())).findFirst().orElse(null);
             if (current == null) {
                 result.complete(new RunResult.Failed("Job " + name
                         + " existed already and was deleted before its outcome could be read"));
@@ -166,14 +174,14 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         }
         finished(current).ifPresent(result::complete);
         if (result.isDone()) {
-            cleanUp(action, label);
+            cleanUp(action, namespace, label);
         } else {
-            result.thenRun(() -> api.execute(() -> cleanUp(action, label)));
+            result.thenRun(() -> api.execute(() -> cleanUp(action, namespace, label)));
         }
     }
 
     /** The Jobs of one leasecron job, straight from the API server. */
-    private List<Job> list(String label) {
+    private List<Job> list(String namespace, String label) {
         return client.batch().v1().jobs().inNamespace(namespace).withLabel(JOB_LABEL, label).list().getItems();
     }
 
@@ -194,11 +202,11 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         return Optional.empty();
     }
 
-    private synchronized void ensureInformer() {
-        if (informer != null) {
+    private synchronized void ensureInformer(String namespace) {
+        if (informers.containsKey(namespace)) {
             return;
         }
-        informer = client.batch().v1().jobs().inNamespace(namespace).withLabel(MANAGED, "leasecron").runnableInformer(0);
+        SharedIndexInformer<Job> informer = client.batch().v1().jobs().inNamespace(namespace).withLabel(MANAGED, "leasecron").runnableInformer(0);
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Job j) {
@@ -212,7 +220,7 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
 
             @Override
             public void onDelete(Job j, boolean unknown) {
-                CompletableFuture<RunResult> f = waiting.get(j.getMetadata().getName());
+                CompletableFuture<RunResult> f = waiting.get(key(j));
                 if (f != null) {
                     f.complete(finished(j).orElse(new RunResult.Failed("Job " + j.getMetadata().getName()
                             + " was deleted before it finished")));
@@ -220,26 +228,31 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
             }
         });
         informer.start();
+        informers.put(namespace, informer);
+    }
+
+    private static String key(Job j) {
+        return j.getMetadata().getNamespace() + "/" + j.getMetadata().getName();
     }
 
     private void seen(Job j) {
-        CompletableFuture<RunResult> f = waiting.get(j.getMetadata().getName());
+        CompletableFuture<RunResult> f = waiting.get(key(j));
         if (f != null) {
             finished(j).ifPresent(f::complete);
         }
     }
 
-    private void delete(String name, String why) {
+    private void delete(String namespace, String name, String why) {
         try {
             boolean deleted = !client.batch().v1().jobs().inNamespace(namespace).withName(name)
                     .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete().isEmpty();
             if (deleted) {
-                LOG.infof("deleted Job %s: %s", name, why);
+                LOG.infof("deleted Job %s/%s: %s", namespace, name, why);
             } else {
-                LOG.debugf("Job %s was gone already (%s)", name, why);
+                LOG.debugf("Job %s/%s was gone already (%s)", namespace, name, why);
             }
         } catch (RuntimeException e) {
-            LOG.warnf("could not delete Job %s (%s): %s", name, why, e.getMessage());
+            LOG.warnf("could not delete Job %s/%s (%s): %s", namespace, name, why, e.getMessage());
         }
     }
 
@@ -247,27 +260,27 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
      * Keeps the newest finished Jobs of one job within the history limits; deletes the older ones. One clean-up of a
      * job at a time: two outcomes arriving together would otherwise both list, then both delete, the same old Job.
      */
-    private void cleanUp(KubernetesJobAction action, String label) {
-        synchronized (cleanUpLocks.computeIfAbsent(label, k -> new Object())) {
-            cleanUpNow(action, label);
+    private void cleanUp(KubernetesJobAction action, String namespace, String label) {
+        synchronized (cleanUpLocks.computeIfAbsent(namespace + "/" + label, k -> new Object())) {
+            cleanUpNow(action, namespace, label);
         }
     }
 
-    private void cleanUpNow(KubernetesJobAction action, String label) {
+    private void cleanUpNow(KubernetesJobAction action, String namespace, String label) {
         try {
-            List<Job> jobs = list(label);
+            List<Job> jobs = list(namespace, label);
             List<Job> done = jobs.stream().filter(j -> finished(j).isPresent())
                     .sorted(Comparator.comparing((Job j) -> j.getMetadata().getCreationTimestamp() == null ? ""
                             : j.getMetadata().getCreationTimestamp()).thenComparing(j -> j.getMetadata().getName()).reversed())
                     .toList();
             List<Job> ok = done.stream().filter(j -> finished(j).get() instanceof RunResult.Succeeded).toList();
             List<Job> failed = done.stream().filter(j -> !(finished(j).get() instanceof RunResult.Succeeded)).toList();
-            ok.stream().skip(action.successfulJobsHistoryLimit()).forEach(j -> delete(j.getMetadata().getName(),
+            ok.stream().skip(action.successfulJobsHistoryLimit()).forEach(j -> delete(namespace, j.getMetadata().getName(),
                     "beyond successfulJobsHistoryLimit " + action.successfulJobsHistoryLimit()));
-            failed.stream().skip(action.failedJobsHistoryLimit()).forEach(j -> delete(j.getMetadata().getName(),
+            failed.stream().skip(action.failedJobsHistoryLimit()).forEach(j -> delete(namespace, j.getMetadata().getName(),
                     "beyond failedJobsHistoryLimit " + action.failedJobsHistoryLimit()));
         } catch (RuntimeException e) {
-            LOG.warnf("cleaning up the Jobs of %s failed: %s", label, e.getMessage());
+            LOG.warnf("cleaning up the Jobs of %s in %s failed: %s", label, namespace, e.getMessage());
         }
     }
 
@@ -281,9 +294,7 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
 
     @Override
     public void close() {
-        if (informer != null) {
-            informer.close();
-        }
+        informers.values().forEach(SharedIndexInformer::close);
         api.shutdownNow();
     }
 }

@@ -21,8 +21,9 @@ import org.jboss.logging.Logger;
 /**
  * The periodic sweep of the {@code batch/v1} Jobs this service created, for what the clean-up after each run cannot
  * catch: a replica that crashed between a Job's end and its clean-up, and the Jobs of a leasecron job that was deleted
- * from its ConfigMap (or no longer has a {@code kubernetesJob} action). One list per sweep (by the label
- * {@code app.kubernetes.io/managed-by=leasecron}), then one delete per Job it removes; the leader alone sweeps.
+ * from its ConfigMap (or no longer has a {@code kubernetesJob} action). One list per namespace per sweep (by the label
+ * {@code app.kubernetes.io/managed-by=leasecron}; one list in all when every namespace is watched), then one delete
+ * per Job it removes; the leader alone sweeps.
  *
  * <p>Per leasecron job, by the {@code leasecron.io/job-id} annotation of its Jobs:
  * <ul>
@@ -43,16 +44,18 @@ public final class KubernetesJobSweep {
     }
 
     private final KubernetesClient client;
-    private final String namespace;
+    /** Empty: all namespaces. */
+    private final List<String> namespaces;
     private final Supplier<List<JobCatalogue.Entry>> jobs;
     private final Counter historyLimit;
     private final Counter removed;
-    private boolean forbiddenLogged;
+    private final java.util.Set<String> forbidden = new java.util.HashSet<>();
 
-    public KubernetesJobSweep(KubernetesClient client, String namespace, Supplier<List<JobCatalogue.Entry>> jobs,
+    /** @param namespaces where the service's Jobs may be; empty for all namespaces */
+    public KubernetesJobSweep(KubernetesClient client, List<String> namespaces, Supplier<List<JobCatalogue.Entry>> jobs,
             MeterRegistry registry) {
         this.client = client;
-        this.namespace = namespace;
+        this.namespaces = List.copyOf(namespaces);
         this.jobs = jobs;
         this.historyLimit = counter(registry, "history_limit");
         this.removed = counter(registry, "job_removed");
@@ -63,24 +66,11 @@ public final class KubernetesJobSweep {
                 .description("Kubernetes Jobs deleted by the periodic sweep, by reason").tag("reason", reason).register(registry);
     }
 
-    /** One sweep; a failed list is logged and the sweep skipped (the next one tries again). */
+    /** One sweep; a namespace whose list fails is logged and skipped (the next sweep tries again). */
     public synchronized Result sweep() {
-        List<Job> all;
-        try {
-            all = client.batch().v1().jobs().inNamespace(namespace).withLabel(KubernetesJobRunner.MANAGED, "leasecron").list()
-                    .getItems();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 403) {
-                if (!forbiddenLogged) {
-                    forbiddenLogged = true;
-                    LOG.infof("the Kubernetes Job sweep may not list jobs.batch in %s (kubernetesJob actions are not enabled,"
-                            + " docs/rbac.md); it stays idle", namespace);
-                }
-            } else {
-                LOG.warnf("the Kubernetes Job sweep could not list Jobs in %s (HTTP %d: %s); next sweep tries again", namespace,
-                        e.getCode(), e.getMessage());
-            }
-            return new Result(0, 0, 0);
+        List<Job> all = new ArrayList<>();
+        for (String namespace : namespaces.isEmpty() ? java.util.Collections.<String>singletonList(null) : namespaces) {
+            all.addAll(list(namespace));
         }
         Map<String, JobCatalogue.Entry> known = jobs.get().stream()
                 .collect(Collectors.toMap(e -> e.id().toString(), e -> e, (a, b) -> a, LinkedHashMap::new));
@@ -106,10 +96,31 @@ public final class KubernetesJobSweep {
             }
         }
         if (beyond + ofRemoved > 0) {
-            LOG.infof("Kubernetes Job sweep in %s: %d Jobs seen, %d deleted beyond history limits, %d of removed jobs", namespace,
-                    all.size(), beyond, ofRemoved);
+            LOG.infof("Kubernetes Job sweep: %d Jobs seen, %d deleted beyond history limits, %d of removed jobs", all.size(), beyond,
+                    ofRemoved);
         }
         return new Result(all.size(), beyond, ofRemoved);
+    }
+
+    /** The service's Jobs in {@code namespace} (null: all namespaces); empty when the list fails. */
+    private List<Job> list(String namespace) {
+        String where = namespace == null ? "all namespaces" : namespace;
+        try {
+            var jobs = client.batch().v1().jobs();
+            return (namespace == null ? jobs.inAnyNamespace().withLabel(KubernetesJobRunner.MANAGED, "leasecron")
+                    : jobs.inNamespace(namespace).withLabel(KubernetesJobRunner.MANAGED, "leasecron")).list().getItems();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403) {
+                if (forbidden.add(where)) {
+                    LOG.infof("the Kubernetes Job sweep may not list jobs.batch in %s (kubernetesJob actions are not enabled,"
+                            + " docs/rbac.md); it skips it", where);
+                }
+            } else {
+                LOG.warnf("the Kubernetes Job sweep could not list Jobs in %s (HTTP %d: %s); next sweep tries again", where,
+                        e.getCode(), e.getMessage());
+            }
+            return List.of();
+        }
     }
 
     /** The finished Jobs of one job beyond its limits: successful and failed ranked apart, newest first, then by name. */
@@ -128,7 +139,7 @@ public final class KubernetesJobSweep {
     private int delete(Job j, String job, String why, Counter counter) {
         String name = j.getMetadata().getName();
         try {
-            boolean deleted = !client.batch().v1().jobs().inNamespace(namespace).withName(name)
+            boolean deleted = !client.batch().v1().jobs().inNamespace(j.getMetadata().getNamespace()).withName(name)
                     .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete().isEmpty();
             if (deleted) {
                 counter.increment();

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.leasecron.engine.Clock;
+import io.leasecron.job.JobId;
 import io.leasecron.job.SecretRef;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -14,8 +15,9 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Secrets of the service's namespace, read with {@code get} when a fire needs one and kept for
- * {@value #CACHE_SECONDS} seconds, so a rotated credential is picked up within that time.
+ * Secrets of the job's namespace (the service's own for ids that do not name one), read with {@code get} when a fire
+ * needs one and kept for {@value #CACHE_SECONDS} seconds, so a rotated credential is picked up within that time. A
+ * job never reads a Secret of another namespace: the namespace is the job's, not the reference's to choose.
  */
 public final class KubernetesSecrets implements SecretResolver {
     static final long CACHE_SECONDS = 30;
@@ -27,6 +29,7 @@ public final class KubernetesSecrets implements SecretResolver {
     private record Cached(Map<String, String> data, long readAtNanos) {
     }
 
+    /** @param namespace the service's namespace: where the Secrets of jobs whose ids name no namespace are */
     public KubernetesSecrets(KubernetesClient client, String namespace, Clock clock) {
         this.client = client;
         this.namespace = namespace;
@@ -34,9 +37,11 @@ public final class KubernetesSecrets implements SecretResolver {
     }
 
     @Override
-    public String value(SecretRef ref) throws SecretUnavailableException {
+    public String value(JobId job, SecretRef ref) throws SecretUnavailableException {
+        String namespace = job.namespaceOr(this.namespace);
+        String key = namespace + "/" + ref.name();
         long now = clock.nanoTime();
-        Cached c = cache.get(ref.name());
+        Cached c = cache.get(key);
         if (c == null || now - c.readAtNanos() > CACHE_SECONDS * 1_000_000_000L) {
             Secret s;
             try {
@@ -47,11 +52,11 @@ public final class KubernetesSecrets implements SecretResolver {
                         : "cannot be read (HTTP " + e.getCode() + ")"));
             }
             if (s == null) {
-                cache.remove(ref.name());
+                cache.remove(key);
                 throw new SecretUnavailableException(ref + ": there is no Secret " + ref.name() + " in namespace " + namespace);
             }
             c = new Cached(s.getData() == null ? Map.of() : Map.copyOf(s.getData()), now);
-            cache.put(ref.name(), c);
+            cache.put(key, c);
         }
         String encoded = c.data().get(ref.key());
         if (encoded == null) {

@@ -44,7 +44,7 @@ public final class ShellActionRunner implements ActionRunner {
         java.util.List<String> secretValues = new java.util.ArrayList<>();
         for (var e : a.secretEnv().entrySet()) {
             try {
-                String value = secrets.value(e.getValue());
+                String value = secrets.value(fire.spec().id(), e.getValue());
                 env.put(e.getKey(), value);
                 secretValues.add(value);
             } catch (SecretResolver.SecretUnavailableException ex) {

@@ -10,13 +10,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
  * Kubernetes mode's job source: an informer on the ConfigMaps labelled {@code leasecron.io/jobs=true} in one
- * namespace. Every replica runs one, so adds, edits and deletes reach every engine within the watch latency. The
- * informer relists after a watch expires or a connection drops; the catalogue ignores unchanged keys, so a relist
- * neither loses nor duplicates a job. Removing the label unschedules the ConfigMap's jobs like deleting it.
+ * namespace, or in all namespaces (of which an {@code admitted} filter may take some). Every replica runs the same,
+ * so adds, edits and deletes reach every engine within the watch latency. The informer relists after a watch expires
+ * or a connection drops; the catalogue ignores unchanged keys, so a relist neither loses nor duplicates a job.
+ * Removing the label unschedules the ConfigMap's jobs like deleting it, and so does a namespace leaving the filter.
  */
 public final class ConfigMapJobSource implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ConfigMapJobSource.class);
@@ -26,23 +28,45 @@ public final class ConfigMapJobSource implements AutoCloseable {
     }
 
     private final KubernetesClient client;
+    /** Null: all namespaces. */
     private final String namespace;
+    private final boolean qualified;
+    private final Predicate<String> admitted;
     private final JobCatalogue catalogue;
+    /** By {@code <namespace>/<name>}. */
     private final Map<String, Ref> applied = new ConcurrentHashMap<>();
     private volatile SharedIndexInformer<ConfigMap> informer;
     private volatile boolean loaded;
     private boolean closed;
 
+    /** The ConfigMaps of one namespace, with ids that do not name it (the default: the service's own namespace). */
     public ConfigMapJobSource(KubernetesClient client, String namespace, JobCatalogue catalogue) {
+        this(client, namespace, false, ns -> true, catalogue);
+    }
+
+    /**
+     * @param namespace the namespace to watch; null for all namespaces
+     * @param qualified whether job ids name the namespace
+     * @param admitted which namespaces' ConfigMaps count; a change of its answer for a namespace takes effect with
+     *        {@link #refresh(String)}
+     */
+    public ConfigMapJobSource(KubernetesClient client, String namespace, boolean qualified, Predicate<String> admitted,
+            JobCatalogue catalogue) {
         this.client = client;
         this.namespace = namespace;
+        this.qualified = qualified;
+        this.admitted = admitted;
         this.catalogue = catalogue;
+    }
+
+    private String where() {
+        return namespace == null ? "all namespaces" : "namespace " + namespace;
     }
 
     /** Starts the informer; returns at once. {@link #loaded()} tells when the first list has been applied. */
     public void start() {
         informer = inform(null);
-        LOG.infof("watching ConfigMaps labelled %s=true in namespace %s", DirectoryJobSource.LABEL, namespace);
+        LOG.infof("watching ConfigMaps labelled %s=true in %s", DirectoryJobSource.LABEL, where());
     }
 
     /**
@@ -61,8 +85,8 @@ public final class ConfigMapJobSource implements AutoCloseable {
     }
 
     private SharedIndexInformer<ConfigMap> inform(List<ConfigMap> initial) {
-        SharedIndexInformer<ConfigMap> informer = client.configMaps().inNamespace(namespace).withLabel(DirectoryJobSource.LABEL, "true")
-                .runnableInformer(0);
+        var configMaps = namespace == null ? client.configMaps().inAnyNamespace() : client.configMaps().inNamespace(namespace);
+        SharedIndexInformer<ConfigMap> informer = configMaps.withLabel(DirectoryJobSource.LABEL, "true").runnableInformer(0);
         if (initial != null) {
             informer.initialState(initial.stream());
         }
@@ -79,36 +103,67 @@ public final class ConfigMapJobSource implements AutoCloseable {
 
             @Override
             public void onDelete(ConfigMap cm, boolean finalStateUnknown) {
-                String name = cm.getMetadata().getName();
-                applied.remove(name);
-                catalogue.removeSource(name);
-                LOG.infof("ConfigMap %s/%s is gone or no longer labelled %s=true: its jobs are unscheduled", namespace, name,
-                        DirectoryJobSource.LABEL);
+                remove(cm.getMetadata().getNamespace(), cm.getMetadata().getName(), "is gone or no longer labelled "
+                        + DirectoryJobSource.LABEL + "=true");
             }
         });
         // Keep listing and watching through any failure, the first list included (by default an informer whose
         // first list fails stops for good: a replica started during an API outage would never load its jobs).
         informer.exceptionHandler((started, t) -> {
-            LOG.warnf("listing or watching ConfigMaps in %s failed (%s); retrying", namespace, t.getMessage());
+            LOG.warnf("listing or watching ConfigMaps in %s failed (%s); retrying", where(), t.getMessage());
             return true;
         });
         informer.start();
         return informer;
     }
 
-    private void apply(ConfigMap cm) {
+    private synchronized void remove(String ns, String name, String why) {
+        if (applied.remove(ns + "/" + name) != null) {
+            catalogue.removeSource(qualified ? ns : "", name);
+            LOG.infof("ConfigMap %s/%s %s: its jobs are unscheduled", ns, name, why);
+        }
+    }
+
+    /**
+     * Applies again, or removes, the ConfigMaps of {@code namespace} after {@code admitted}'s answer for it may have
+     * changed (a namespace that started or stopped matching the selector, or was deleted).
+     */
+    public synchronized void refresh(String namespace) {
+        if (informer == null) {
+            return;
+        }
+        for (ConfigMap cm : informer.getStore().list()) {
+            if (namespace.equals(cm.getMetadata().getNamespace())) {
+                apply(cm);
+            }
+        }
+        if (!admitted.test(namespace)) {
+            for (String key : applied.keySet()) {
+                if (key.startsWith(namespace + "/")) {
+                    remove(namespace, key.substring(namespace.length() + 1), "is in a namespace no longer watched");
+                }
+            }
+        }
+    }
+
+    private synchronized void apply(ConfigMap cm) {
         String name = cm.getMetadata().getName();
+        String ns = cm.getMetadata().getNamespace();
+        if (!admitted.test(ns)) {
+            return;
+        }
+        String source = qualified ? ns : "";
         try {
             Map<String, String> data = cm.getData() == null ? Map.of() : new LinkedHashMap<>(cm.getData());
             if (cm.getBinaryData() != null && !cm.getBinaryData().isEmpty()) {
-                catalogue.reportSourceProblem(name, "binaryData keys " + cm.getBinaryData().keySet()
+                catalogue.reportSourceProblem(JobId.sourceKey(source, name), "binaryData keys " + cm.getBinaryData().keySet()
                         + " are ignored; job specs go under data as YAML text");
             }
-            applied.put(name, new Ref(namespace, name, cm.getMetadata().getUid(), cm.getMetadata().getResourceVersion()));
-            catalogue.apply(name, data);
+            applied.put(ns + "/" + name, new Ref(ns, name, cm.getMetadata().getUid(), cm.getMetadata().getResourceVersion()));
+            catalogue.apply(source, name, data);
         } catch (RuntimeException e) {
             // One ConfigMap that cannot be applied must not stop the informer from delivering the others.
-            LOG.errorf(e, "ConfigMap %s/%s could not be applied; its previous jobs stay as they were", namespace, name);
+            LOG.errorf(e, "ConfigMap %s/%s could not be applied; its previous jobs stay as they were", ns, name);
         }
     }
 
@@ -125,7 +180,10 @@ public final class ConfigMapJobSource implements AutoCloseable {
             return false;
         }
         for (ConfigMap cm : informer.getStore().list()) {
-            Ref r = applied.get(cm.getMetadata().getName());
+            if (!admitted.test(cm.getMetadata().getNamespace())) {
+                continue;
+            }
+            Ref r = applied.get(cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName());
             if (r == null || !Objects.equals(r.resourceVersion(), cm.getMetadata().getResourceVersion())) {
                 return false;
             }
@@ -135,8 +193,9 @@ public final class ConfigMapJobSource implements AutoCloseable {
     }
 
     /** The ConfigMap a job came from, as last applied. */
-    public Optional<Ref> ref(String configMap) {
-        return Optional.ofNullable(applied.get(configMap));
+    public Optional<Ref> ref(JobId job) {
+        String ns = job.namespaceOr(namespace == null ? "" : namespace);
+        return Optional.ofNullable(applied.get(ns + "/" + job.source()));
     }
 
     @Override

@@ -164,6 +164,11 @@ public final class DirectoryJobSource implements AutoCloseable {
                     LOG.debugf("%s: ConfigMap %s is not labelled %s=\"true\"; ignored", fileName, name, LABEL);
                     continue;
                 }
+                if (!name.matches("[-._a-zA-Z0-9]+")) {
+                    problems.put(fileName, "ConfigMap name \"" + name + "\" must match [-._a-zA-Z0-9]+ (a Kubernetes object name);"
+                            + " its jobs are not loaded, rename it");
+                    continue;
+                }
                 if (origin.containsKey(name) || mine.containsKey(name)) {
                     Path first = origin.getOrDefault(name, file);
                     problems.put(name, "ConfigMap " + name + " is defined in both " + first.getFileName() + " and " + fileName
@@ -176,8 +181,14 @@ public final class DirectoryJobSource implements AutoCloseable {
                     continue;
                 }
                 Map<String, String> data = new LinkedHashMap<>();
-                dataNode.fields().forEachRemaining(f -> data.put(f.getKey(), f.getValue().isValueNode() ? f.getValue().asText()
-                        : f.getValue().toString()));
+                // A key that is not a valid ConfigMap key is kept: the catalogue lists it with that error.
+                dataNode.fields().forEachRemaining(f -> {
+                    if (f.getKey().isEmpty()) {
+                        problems.put(name, fileName + ": a data key is empty; give the job a name");
+                    } else {
+                        data.put(f.getKey(), f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString());
+                    }
+                });
                 mine.put(name, data);
             }
         } catch (IOException | RuntimeException e) {
@@ -212,7 +223,7 @@ public final class DirectoryJobSource implements AutoCloseable {
 
     /** The Secrets found in the folder at the last rescan. */
     public SecretResolver secrets() {
-        return ref -> {
+        return (job, ref) -> {
             Map<String, String> s = secrets.get(ref.name());
             if (s == null) {
                 throw new SecretResolver.SecretUnavailableException(ref + ": there is no Secret "

@@ -54,14 +54,18 @@ public final class JobCatalogue {
         }
     }
 
-    /** A spec was rejected; {@code keptPrevious} tells whether an earlier valid version stays scheduled. */
-    public record Rejection(JobId id, InvalidJobSpecException error, boolean keptPrevious) {
+    /** A spec was rejected; {@code kept} is the earlier valid version that stays scheduled, if there is one. */
+    public record Rejection(JobId id, InvalidJobSpecException error, Optional<JobSpec> kept) {
+        public boolean keptPrevious() {
+            return kept.isPresent();
+        }
     }
 
     private final Sink sink;
     private final Map<String, Map<String, Entry>> sources = new HashMap<>();
     private final Map<String, String> sourceProblems = new TreeMap<>();
     private final List<Consumer<Rejection>> rejectionListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<JobSpec>> scheduledListeners = new CopyOnWriteArrayList<>();
 
     private final JobSpecParser.Options options;
 
@@ -78,14 +82,33 @@ public final class JobCatalogue {
         rejectionListeners.add(listener);
     }
 
+    /** {@link #apply(String, String, Map)} for a ConfigMap whose jobs' ids do not name a namespace. */
+    public void apply(String source, Map<String, String> data) {
+        apply("", source, data);
+    }
+
+    /** Called, after the engine has it, with each spec that is new or whose text changed; never for a resync. */
+    public void onScheduled(Consumer<JobSpec> listener) {
+        scheduledListeners.add(listener);
+    }
+
     /**
-     * Replaces everything known from {@code source} with {@code data} (ConfigMap key to YAML). Unchanged keys are
-     * left alone, so a resync or a rescan never reschedules anything.
+     * Replaces everything known from ConfigMap {@code source} of {@code namespace} with {@code data} (ConfigMap key to
+     * YAML); an empty namespace gives ids that do not name one. Unchanged keys are left alone, so a resync or a rescan
+     * never reschedules anything. A key that is not a valid ConfigMap key is listed with that error, never scheduled.
      */
-    public synchronized void apply(String source, Map<String, String> data) {
+    public synchronized void apply(String namespace, String configMap, Map<String, String> data) {
+        String source = JobId.sourceKey(namespace, configMap);
+        try {
+            new JobId(namespace, configMap, "-");
+        } catch (IllegalArgumentException e) {
+            reportSourceProblem(source, e.getMessage() + "; its jobs are not loaded");
+            return;
+        }
         Map<String, Entry> previous = sources.getOrDefault(source, Map.of());
         Map<String, Entry> next = new LinkedHashMap<>();
         List<Rejection> rejections = new ArrayList<>();
+        List<JobSpec> scheduled = new ArrayList<>();
         for (Map.Entry<String, String> e : new TreeMap<>(data).entrySet()) {
             String key = e.getKey();
             String text = e.getValue() == null ? "" : e.getValue();
@@ -94,21 +117,20 @@ public final class JobCatalogue {
                 next.put(key, old);
                 continue;
             }
-            JobId id;
-            try {
-                id = new JobId(source, key);
-            } catch (IllegalArgumentException ex) {
-                LOG.warnf("%s/%s: %s", source, key, ex.getMessage());
+            if (key.isEmpty()) {
+                LOG.warnf("%s: a data key is empty; ignored", source);
                 continue;
             }
+            JobId id = new JobId(namespace, configMap, key);
             try {
-                JobSpec spec = JobSpecParser.parse(id, text, options);
+                JobSpec spec = parse(id, text);
                 sink.upsert(spec);
                 next.put(key, new Entry(id, Optional.of(spec), List.of(), text));
+                scheduled.add(spec);
             } catch (InvalidJobSpecException ex) {
                 Optional<JobSpec> kept = old != null ? old.active() : Optional.empty();
                 next.put(key, new Entry(id, kept, ex.problems(), text));
-                rejections.add(new Rejection(id, ex, kept.isPresent()));
+                rejections.add(new Rejection(id, ex, kept));
             }
         }
         for (Map.Entry<String, Entry> e : previous.entrySet()) {
@@ -122,6 +144,15 @@ public final class JobCatalogue {
             sources.put(source, next);
         }
         sourceProblems.remove(source);
+        for (JobSpec spec : scheduled) {
+            for (Consumer<JobSpec> l : scheduledListeners) {
+                try {
+                    l.accept(spec);
+                } catch (RuntimeException ex) {
+                    LOG.errorf(ex, "%s: scheduled listener failed", spec.id());
+                }
+            }
+        }
         for (Rejection r : rejections) {
             LOG.warnf("%s%s", r.error().getMessage(), r.keptPrevious() ? " (the last valid version keeps running)" : "");
             for (Consumer<Rejection> l : rejectionListeners) {
@@ -134,7 +165,33 @@ public final class JobCatalogue {
         }
     }
 
-    /** The source is gone (ConfigMap deleted, file removed): all of its jobs are unscheduled. */
+    /**
+     * The spec of a job, or its problems: those of its key (only a local jobs folder can hold an invalid one; the API
+     * server refuses them) listed before those of its text.
+     */
+    private JobSpec parse(JobId id, String text) throws InvalidJobSpecException {
+        Optional<String> keyProblem = JobId.keyProblem(id.name());
+        if (keyProblem.isEmpty()) {
+            return JobSpecParser.parse(id, text, options);
+        }
+        List<String> problems = new ArrayList<>(List.of(keyProblem.get()));
+        try {
+            JobSpecParser.parse(id, text, options);
+        } catch (InvalidJobSpecException e) {
+            problems.addAll(e.problems());
+        }
+        throw new InvalidJobSpecException(id, problems);
+    }
+
+    /** The ConfigMap {@code source} of {@code namespace} is gone: all of its jobs are unscheduled. */
+    public void removeSource(String namespace, String source) {
+        removeSource(JobId.sourceKey(namespace, source));
+    }
+
+    /**
+     * The source is gone (ConfigMap deleted, file removed): all of its jobs are unscheduled. {@code source} as
+     * {@link JobId#sourceKey()} names it.
+     */
     public synchronized void removeSource(String source) {
         Map<String, Entry> previous = sources.remove(source);
         sourceProblems.remove(source);
@@ -190,7 +247,7 @@ public final class JobCatalogue {
     }
 
     public synchronized Optional<Entry> entry(JobId id) {
-        return Optional.ofNullable(sources.getOrDefault(id.source(), Map.of()).get(id.name()));
+        return Optional.ofNullable(sources.getOrDefault(id.sourceKey(), Map.of()).get(id.name()));
     }
 
     /** Jobs whose current text is valid ({@code true}) or invalid ({@code false}), without copying the catalogue. */

@@ -19,7 +19,7 @@ import java.util.BitSet;
  * @param seconds bit n set: second n (0-59) matches
  * @param minutes bit n: minute n (0-59)
  * @param hours bit n: hour n (0-23)
- * @param daysOfMonth bit n: day n (1-31)
+ * @param daysOfMonth bit n: day n (1-31), the plain days; Quartz's L and W items are in {@code special}
  * @param months bit n: month n (1-12)
  * @param daysOfWeek bit n: weekday n, 0 = Sunday
  * @param domStar day-of-month was written unrestricted
@@ -34,16 +34,26 @@ record CronFields(long seconds, long minutes, long hours, long daysOfMonth, int 
     static final int FIRST_YEAR = 1970;
 
     /**
-     * Quartz day rules.
+     * Quartz day rules. Day-of-month items may be mixed in one list ({@code 1,L}, {@code L,L-2,L-4}, {@code 2W,16}):
+     * a day matches when any item does, whatever the length of its month.
      *
-     * @param lastDayOffset {@code L} (0) or {@code L-n} (n): that many days before the last day of the month; -1 if unset
-     * @param lastWeekday {@code LW}: the last Monday-to-Friday day of the month
-     * @param nearestWeekday {@code nW}: the Monday-to-Friday day nearest to day n, within the month; 0 if unset
+     * @param lastDayOffsets bit n: {@code L-n} ({@code L} is bit 0), the day n days before the last day of the month;
+     *        a month shorter than n + 1 days has no such day
+     * @param nearestWeekdays bit n: {@code nW}, the Monday-to-Friday day nearest to day n within the month; a month
+     *        without day n has none
+     * @param lastDayOffsetWeekdays bit n: {@code L-nW} ({@code LW} is bit 0), the weekday nearest to the day of
+     *        {@code L-n}
      * @param nthWeekday {@code d#k}: the k-th such weekday of the month (1-5); 0 if unset
      * @param lastOfWeekday {@code dL}: the last such weekday of the month
      */
-    record DaySpecial(int lastDayOffset, boolean lastWeekday, int nearestWeekday, int nthWeekday, boolean lastOfWeekday) {
-        static final DaySpecial NONE = new DaySpecial(-1, false, 0, 0, false);
+    record DaySpecial(long lastDayOffsets, long nearestWeekdays, long lastDayOffsetWeekdays, int nthWeekday,
+            boolean lastOfWeekday) {
+        static final DaySpecial NONE = new DaySpecial(0, 0, 0, 0, false);
+
+        /** Whether day-of-month has an L or W item, so that its plain days are not the whole answer. */
+        boolean dayOfMonthRules() {
+            return (lastDayOffsets | nearestWeekdays | lastDayOffsetWeekdays) != 0;
+        }
     }
 
     CronFields {
@@ -95,16 +105,28 @@ record CronFields(long seconds, long minutes, long hours, long daysOfMonth, int 
 
     private boolean domMatches(LocalDate d) {
         int day = d.getDayOfMonth();
-        if (special.lastDayOffset() >= 0) {
-            return day == d.lengthOfMonth() - special.lastDayOffset();
+        if ((daysOfMonth & (1L << day)) != 0) {
+            return true;
         }
-        if (special.lastWeekday()) {
-            return day == lastWeekday(d);
+        if (!special.dayOfMonthRules()) {
+            return false;
         }
-        if (special.nearestWeekday() > 0) {
-            return day == nearestWeekday(d, special.nearestWeekday());
+        int length = d.lengthOfMonth();
+        if ((special.lastDayOffsets() & (1L << (length - day))) != 0) {
+            return true;
         }
-        return (daysOfMonth & (1L << day)) != 0;
+        for (long bits = special.nearestWeekdays(); bits != 0; bits &= bits - 1) {
+            if (day == nearestWeekday(d, Long.numberOfTrailingZeros(bits))) {
+                return true;
+            }
+        }
+        for (long bits = special.lastDayOffsetWeekdays(); bits != 0; bits &= bits - 1) {
+            int n = length - Long.numberOfTrailingZeros(bits);
+            if (n >= 1 && day == nearestWeekday(d, n)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean dowMatches(LocalDate d) {
@@ -120,16 +142,10 @@ record CronFields(long seconds, long minutes, long hours, long daysOfMonth, int 
         return true;
     }
 
-    private static int lastWeekday(LocalDate d) {
-        LocalDate last = d.withDayOfMonth(d.lengthOfMonth());
-        return switch (last.getDayOfWeek()) {
-            case SATURDAY -> last.getDayOfMonth() - 1;
-            case SUNDAY -> last.getDayOfMonth() - 2;
-            default -> last.getDayOfMonth();
-        };
-    }
-
-    /** Quartz {@code nW}; a day beyond the end of the month has no nearest weekday in that month. */
+    /**
+     * Quartz {@code nW}: day n itself on Monday to Friday, else the nearer weekday without leaving the month (a
+     * Saturday 1st gives the 3rd, a Sunday last day the Friday before); a month without day n has none (-1).
+     */
     private static int nearestWeekday(LocalDate d, int n) {
         int length = d.lengthOfMonth();
         if (n > length) {

@@ -8,6 +8,8 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import io.leasecron.text.Suggestions;
 
 /**
@@ -20,9 +22,11 @@ import io.leasecron.text.Suggestions;
  * a sixth, leading seconds field, and 7 as Sunday in day-of-week (as in Vixie cron).
  *
  * <p><b>Quartz</b> follows {@code org.quartz.CronExpression}: seconds, minutes, hours, day-of-month, month,
- * day-of-week (1-7 = SUN-SAT) and an optional year (1970-2099); {@code ?} in exactly one day field; {@code L},
- * {@code L-n}, {@code LW}, {@code nW} in day-of-month; {@code dL} and {@code d#k} in day-of-week; ranges may wrap
- * ({@code FRI-MON}).
+ * day-of-week (1-7 = SUN-SAT) and an optional year (1970-2199); {@code ?} in exactly one day field; {@code L},
+ * {@code L-n}, {@code LW}, {@code L-nW}, {@code nW} in day-of-month, also in lists with each other and with plain
+ * days ({@code 1,L}); {@code dL} and {@code d#k} in day-of-week; ranges may wrap ({@code FRI-MON}); steps after
+ * {@code *} or a value no larger than Quartz takes. Where Quartz silently ignores part of an item ({@code 15W-20},
+ * {@code JUL/3}) or gives a step of 0 a meaning, this parser refuses it with the reason.
  */
 final class CronParser {
     private static final String[] MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
@@ -49,7 +53,26 @@ final class CronParser {
 
     private static final Field Q_DOM = new Field("day-of-month", 1, 31, null, 0, "1,15, L or 15W");
     private static final Field Q_DOW = new Field("day-of-week", 1, 7, DAYS, 1, "MON-FRI, 6L or 2#1");
-    private static final Field Q_YEAR = new Field("year", 1970, 2099, null, 0, "2027-2030");
+    /** Quartz's documented range; it accepts any number but computes no run past its current year + 100. */
+    private static final Field Q_YEAR = new Field("year", 1970, 2199, null, 0, "2027-2030");
+
+    /** {@code L}, {@code L-n}, {@code LW}, {@code L-nW} in day-of-month: group 1 the offset n, group 2 the W. */
+    private static final Pattern LAST_DAY = Pattern.compile("L(?:-(\\d{1,9}))?(W?)");
+
+    /**
+     * The largest step {@code org.quartz.CronExpression} takes after {@code *} or a single value ({@code 0/59} in
+     * minutes is accepted, {@code 0/60} refused); after a range ({@code 0-59/120}) any step is accepted.
+     */
+    private static final Map<String, Integer> QUARTZ_MAX_STEP = Map.of("second", 59, "minute", 59, "hour", 23,
+            "day-of-month", 31, "month", 12, "day-of-week", 7);
+    /** How to write a longer interval than the largest step, per field. */
+    private static final Map<String, String> LONGER_INTERVAL = Map.of(
+            "second", "step the minute field instead, e.g. 0 0/2 * * * ? for every two minutes",
+            "minute", "step the hour field instead, e.g. 0 0 0/2 * * ? for every two hours",
+            "hour", "step the day-of-month field instead, e.g. 0 0 0 1/3 * ? for every three days",
+            "day-of-month", "step the month field instead, e.g. 0 0 0 1 1/2 ? for every two months",
+            "month", "step the year field instead, e.g. 0 0 0 1 1 ? 2027/2 for every two years",
+            "day-of-week", "use d#k for one weekday a month (2#1: the first Monday) or list the days");
 
     private CronParser() {
     }
@@ -246,15 +269,9 @@ final class CronParser {
         long dowBits = allBits(0, 6);
         CronFields.DaySpecial special = CronFields.DaySpecial.NONE;
         if (!domAny) {
-            if (dom.startsWith("L")) {
-                special = lastDay(dom, parts[3]);
-            } else if (dom.endsWith("W")) {
-                String n = dom.substring(0, dom.length() - 1);
-                int day = value(n, Q_DOM, parts[3]);
-                special = new CronFields.DaySpecial(-1, false, day, 0, false);
-            } else {
-                domBits = quartzField(parts[3], Q_DOM).bits;
-            }
+            QuartzDays days = quartzDaysOfMonth(dom, parts[3]);
+            domBits = days.plain();
+            special = new CronFields.DaySpecial(days.lastDayOffsets(), days.nearestWeekdays(), days.lastDayOffsetWeekdays(), 0, false);
         } else {
             if (dow.contains("#")) {
                 String[] dk = dow.split("#", -1);
@@ -263,13 +280,13 @@ final class CronParser {
                     throw new InvalidScheduleException("day-of-week \"" + parts[5] + "\": the number after # is the week of the month, 1-5, e.g. 2#1 for the first Monday");
                 }
                 dowBits = 1L << (day - 1);
-                special = new CronFields.DaySpecial(-1, false, 0, Integer.parseInt(dk[1]), false);
+                special = new CronFields.DaySpecial(0, 0, 0, Integer.parseInt(dk[1]), false);
             } else if (dow.equals("L")) {
                 dowBits = 1L << 6; // a lone L is Saturday, the last day of the week
             } else if (dow.endsWith("L")) {
                 int day = value(dow.substring(0, dow.length() - 1), Q_DOW, parts[5]);
                 dowBits = 1L << (day - 1);
-                special = new CronFields.DaySpecial(-1, false, 0, 0, true);
+                special = new CronFields.DaySpecial(0, 0, 0, 0, true);
             } else {
                 long bits = quartzField(parts[5], Q_DOW).bits;
                 dowBits = bits >>> 1; // 1-7 (SUN-SAT) to 0-6
@@ -284,27 +301,62 @@ final class CronParser {
         }
         CronFields fields = new CronFields(seconds.bits, minutes.bits, hours.bits, domBits, (int) months.bits, (int) dowBits,
                 domAny, dowAny, special, years, hours.fixed);
-        if (fields.next(LocalDateTime.of(CronFields.FIRST_YEAR, 1, 1, 0, 0), LocalDateTime.of(2100, 1, 1, 0, 0)) == null) {
-            throw new InvalidScheduleException("never fires: no day between 1970 and 2099 matches; check day-of-month, month and year");
+        if (fields.next(LocalDateTime.of(CronFields.FIRST_YEAR, 1, 1, 0, 0), LocalDateTime.of(Q_YEAR.max + 1, 1, 1, 0, 0)) == null) {
+            throw new InvalidScheduleException("never fires: no day between " + Q_YEAR.min + " and " + Q_YEAR.max
+                    + " matches; check day-of-month, month and year");
         }
         return fields;
     }
 
-    private static CronFields.DaySpecial lastDay(String dom, String original) throws InvalidScheduleException {
-        if (dom.equals("L")) {
-            return new CronFields.DaySpecial(0, false, 0, 0, false);
-        }
-        if (dom.equals("LW")) {
-            return new CronFields.DaySpecial(-1, true, 0, 0, false);
-        }
-        if (dom.matches("L-\\d{1,2}")) {
-            int n = Integer.parseInt(dom.substring(2));
-            if (n > 30) {
-                throw new InvalidScheduleException("day-of-month \"" + original + "\": L-n counts back from the last day, n is 0-30");
+    /**
+     * Quartz day-of-month: a list whose items are plain (values, ranges, steps: returned as bits 1-31) or one of
+     * {@code L}, {@code L-n}, {@code LW}, {@code L-nW}, {@code nW}; see {@link CronFields.DaySpecial}.
+     */
+    private static QuartzDays quartzDaysOfMonth(String upper, String original) throws InvalidScheduleException {
+        long bits = 0;
+        long lastDayOffsets = 0;
+        long nearestWeekdays = 0;
+        long lastDayOffsetWeekdays = 0;
+        for (String item : upper.split(",", -1)) {
+            if (item.isEmpty() || item.equals("?")) {
+                throw new InvalidScheduleException("day-of-month \"" + original + "\" has " + (item.isEmpty() ? "an empty list item"
+                        : "? in a list; ? stands alone") + "; write e.g. " + Q_DOM.example);
             }
-            return new CronFields.DaySpecial(n, false, 0, 0, false);
+            if (item.startsWith("L")) {
+                Matcher m = LAST_DAY.matcher(item);
+                if (!m.matches()) {
+                    throw new InvalidScheduleException("day-of-month \"" + original + "\": \"" + item
+                            + "\" is not L, L-n, LW or L-nW; write e.g. L for the last day of the month, L-2 for two days before it");
+                }
+                int n = m.group(1) == null ? 0 : Integer.parseInt(m.group(1));
+                if (n > 30) {
+                    throw new InvalidScheduleException("day-of-month \"" + original + "\": " + item
+                            + " counts back " + n + " days from the last day; the offset is 0-30");
+                }
+                if (m.group(2).isEmpty()) {
+                    lastDayOffsets |= 1L << n;
+                } else {
+                    lastDayOffsetWeekdays |= 1L << n;
+                }
+            } else if (item.endsWith("W")) {
+                String n = item.substring(0, item.length() - 1);
+                if (!n.matches("\\d{1,9}")) {
+                    throw new InvalidScheduleException("day-of-month \"" + original + "\": W follows a single day (15W: the weekday"
+                            + " nearest the 15th) or L (LW); \"" + item + "\" cannot be a range or a step");
+                }
+                nearestWeekdays |= 1L << value(n, Q_DOM, original);
+            } else if (item.contains("L") || item.contains("W")) {
+                throw new InvalidScheduleException("day-of-month \"" + original + "\": \"" + item + "\" mixes L or W into a"
+                        + " range or step; write them as their own list items, e.g. 1-5,L or 2W,16");
+            } else {
+                bits |= quartzField(item, Q_DOM).bits;
+            }
         }
-        throw new InvalidScheduleException("day-of-month \"" + original + "\" is not L, L-n or LW; write e.g. L for the last day of the month");
+        return new QuartzDays(bits, lastDayOffsets, nearestWeekdays, lastDayOffsetWeekdays);
+    }
+
+    /** A Quartz day-of-month list: plain days (bits 1-31) and the bit sets of {@link CronFields.DaySpecial}. */
+    private record QuartzDays(long plain, long lastDayOffsets, long nearestWeekdays, long lastDayOffsetWeekdays) {
     }
 
     private static Parsed quartzField(String text, Field f) throws InvalidScheduleException {
@@ -323,6 +375,12 @@ final class CronParser {
                         + (f == U_MONTH ? "7/3" : "2-6/2"));
             }
             Item it = item(item, f, true);
+            Integer maxStep = QUARTZ_MAX_STEP.get(f.name);
+            if (maxStep != null && it.step() > maxStep && !item.substring(0, item.indexOf('/')).contains("-")) {
+                throw new InvalidScheduleException(f.name + " step " + it.step() + " in \"" + item + "\" is larger than Quartz allows: "
+                        + f.name + " runs " + f.range() + ", so steps after * or a single value go up to " + maxStep
+                        + "; to run less often, " + LONGER_INTERVAL.get(f.name));
+            }
             bits |= it.bits();
             fixed &= !it.wildcardOrStep;
         }

@@ -4,9 +4,11 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.zone.ZoneOffsetTransition;
 import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneRules;
+import java.util.BitSet;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -23,10 +25,13 @@ import java.util.Optional;
  * exist, at its first occurrence when it exists twice. Several slots inside one gap run once, together, at the
  * end of the gap (they would be the same instant, hence the same slot).</li>
  * </ul>
- * Resolution is one second; the search looks {@value #HORIZON_YEARS} years ahead at most.
+ * Resolution is one second. The search looks {@value #HORIZON_YEARS} years ahead at most, the bound Quartz also
+ * keeps (it computes no run past its current year + 100); a schedule can only have a later run through its Quartz
+ * year field (a run in 2150 searched from 2026), and {@link #whyNoRunAfter} says so, with the year, instead of
+ * leaving an unexplained empty list.
  */
 public record CronSchedule(String expression, CronFields fields, ZoneId zone, DstPolicy policy) implements Schedule {
-    static final int HORIZON_YEARS = 30;
+    static final int HORIZON_YEARS = 100;
 
     public CronSchedule {
         Objects.requireNonNull(expression, "expression");
@@ -40,6 +45,25 @@ public record CronSchedule(String expression, CronFields fields, ZoneId zone, Ds
         ZoneRules rules = zone.getRules();
         return Optional.ofNullable(policy == DstPolicy.RUN_ONCE && fields.fixedHours()
                 ? oncePerWallClockSlot(after, rules) : asTheClockPasses(after, rules));
+    }
+
+    @Override
+    public Optional<String> whyNoRunAfter(Instant after) {
+        if (next(after).isPresent()) {
+            return Optional.empty();
+        }
+        ZonedDateTime end = after.atZone(ZoneOffset.UTC).plusYears(HORIZON_YEARS);
+        String within = "no run within the search horizon of " + HORIZON_YEARS + " years after " + after + " (until " + end.toInstant() + ")";
+        BitSet years = fields.years();
+        if (years == null) {
+            return Optional.of(within);
+        }
+        int year = after.atZone(zone).getYear();
+        int nextYear = years.nextSetBit(Math.max(0, year + 1 - CronFields.FIRST_YEAR));
+        if (nextYear < 0) {
+            return Optional.of("no run after " + after + ": the last year the year field allows is " + (CronFields.FIRST_YEAR + years.length() - 1));
+        }
+        return Optional.of(within + ": the year field's next year is " + (CronFields.FIRST_YEAR + nextYear));
     }
 
     private Occurrence asTheClockPasses(Instant after, ZoneRules rules) {

@@ -18,4 +18,9 @@ public record OneTimeSchedule(Instant at, ZoneId zone) implements Schedule {
         return at.isAfter(after) ? Optional.of(new Occurrence(at, LocalDateTime.ofInstant(at, zone), ClockChange.NONE))
                 : Optional.empty();
     }
+
+    @Override
+    public Optional<String> whyNoRunAfter(Instant after) {
+        return at.isAfter(after) ? Optional.empty() : Optional.of("runAt " + at + " is not after " + after + "; it runs only once");
+    }
 }

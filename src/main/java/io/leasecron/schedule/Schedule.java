@@ -11,8 +11,19 @@ import java.util.Optional;
  */
 public sealed interface Schedule permits CronSchedule, IntervalSchedule, OneTimeSchedule {
 
-    /** The first run strictly after {@code after}, or empty when there is none (a one-time job that has run). */
+    /**
+     * The first run strictly after {@code after}, or empty when there is none (a one-time job that has run, a
+     * Quartz year field that has passed) or none within the search horizon ({@link #whyNoRunAfter} tells which).
+     */
     Optional<Occurrence> next(Instant after);
+
+    /**
+     * Why there is no run after {@code after}, in words a person can act on; empty when there is one. Answers
+     * {@code POST /api/v1/preview} and a job's view when the list of next runs comes back short.
+     */
+    default Optional<String> whyNoRunAfter(Instant after) {
+        return next(after).isPresent() ? Optional.empty() : Optional.of("the schedule has no run after " + after);
+    }
 
     /** The next {@code count} runs strictly after {@code after}, in order; fewer when the schedule ends. */
     default List<Occurrence> next(Instant after, int count) {

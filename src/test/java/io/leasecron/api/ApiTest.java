@@ -2,10 +2,12 @@ package io.leasecron.api;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,6 +48,8 @@ class ApiTest {
         assertEquals(false, list.getBoolean("jobs[0].valid"));
         assertEquals(null, list.getString("jobs[0].nextRun"));
         assertNotNull(list.getString("jobs[1].nextRun"));
+        assertEquals("every second, aligned to the Unix epoch", list.getString("jobs[1].scheduleDescription"));
+        assertEquals(null, list.getString("jobs[0].scheduleDescription"));
     }
 
     @Test
@@ -54,6 +58,7 @@ class ApiTest {
                 .body("id", equalTo("seed/ping"))
                 .body("valid", equalTo(true))
                 .body("spec.schedule", equalTo("@every 1s"))
+                .body("scheduleDescription", equalTo("every second, aligned to the Unix epoch"))
                 .body("spec.timeZone", equalTo("UTC"))
                 .body("spec.http.method", equalTo("GET"))
                 .body("nextRuns", hasSize(3))
@@ -72,7 +77,7 @@ class ApiTest {
     @Test
     void an_unknown_job_is_a_json_404_that_says_what_ids_look_like() {
         given().get("/api/v1/jobs/seed/nope").then().statusCode(404).contentType(ContentType.JSON)
-                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, GET /api/v1/jobs lists them"));
+                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, or <namespace>/<configmap>/<key> when LEASECRON_NAMESPACES is set; GET /api/v1/jobs lists them"));
         given().get("/api/v1/nothing-here").then().statusCode(404).contentType(ContentType.JSON)
                 .body("message", containsString("/api/v1"));
         given().queryParam("count", 0).get("/api/v1/jobs/seed/ping").then().statusCode(400)
@@ -160,9 +165,36 @@ class ApiTest {
     }
 
     @Test
+    void a_key_that_is_not_a_config_map_key_is_listed_with_its_error_like_other_invalid_jobs() throws Exception {
+        Path file = LocalJobsDirectory.directory().resolve("keys.yaml");
+        String error = "keys/nightly invoices: key \"nightly invoices\" is not a valid ConfigMap key: use only letters, digits,"
+                + " '-', '_' and '.' (e.g. \"nightly-invoices\")";
+        try {
+            Files.writeString(file, manifest("keys", "\"nightly invoices\"", "@every 5m"));
+            lifecycle.reloadJobs();
+            JsonPath list = given().get("/api/v1/jobs").then().statusCode(200).extract().jsonPath();
+            String job = "jobs.find { it.id == 'keys/nightly invoices' }";
+            assertEquals(false, list.getBoolean(job + ".valid"), list.prettify());
+            assertEquals(error, list.getString(job + ".error"));
+            assertEquals(null, list.getString(job + ".nextRun"));
+            assertEquals(null, list.getString(job + ".schedule"), "never scheduled, so no spec to show");
+            given().get("/api/v1/jobs/keys/nightly invoices").then().statusCode(200)
+                    .body("valid", equalTo(false))
+                    .body("specVersion", equalTo("none"))
+                    .body("problems", equalTo(List.of("key \"nightly invoices\" is not a valid ConfigMap key: use only letters,"
+                            + " digits, '-', '_' and '.' (e.g. \"nightly-invoices\")")))
+                    .body("nextRuns", hasSize(0));
+        } finally {
+            Files.deleteIfExists(file);
+            lifecycle.reloadJobs();
+        }
+    }
+
+    @Test
     void preview_returns_next_runs_or_a_precise_400() {
         given().contentType(ContentType.JSON).body(Map.of("schedule", "@every 90s", "from", "2026-01-01T00:00:00Z", "count", 2))
                 .post("/api/v1/preview").then().statusCode(200)
+                .body("scheduleDescription", equalTo("every 1 minute 30 seconds, aligned to the Unix epoch"))
                 .body("nextRuns.time", equalTo(List.of("2026-01-01T00:00:00.000Z", "2026-01-01T00:01:30.000Z")))
                 .body("nextRuns[0].clockChange", nullValue());
         given().contentType(ContentType.JSON).body(Map.of("schedule", "61 * * * *"))
@@ -183,10 +215,46 @@ class ApiTest {
     }
 
     @Test
+    void preview_says_why_a_schedule_has_no_run_instead_of_an_empty_list() {
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "0 0 0 1 1 ? 2099", "cronType", "quartz",
+                "from", "2026-12-08T00:00:00Z", "count", 2))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("nextRuns.time", equalTo(List.of("2099-01-01T00:00:00.000Z")))
+                .body("note", equalTo("no run after 2099-01-01T00:00:00Z: the last year the year field allows is 2099"));
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "0 0 0 1 1 ? 2150", "cronType", "quartz",
+                "from", "2026-12-08T00:00:00Z"))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("nextRuns", hasSize(0))
+                .body("note", equalTo("no run within the search horizon of 100 years after 2026-12-08T00:00:00Z"
+                        + " (until 2126-12-08T00:00:00Z): the year field's next year is 2150"));
+        given().contentType(ContentType.JSON).body(Map.of("schedule", "@every 1h", "from", "2026-12-08T00:00:00Z", "count", 1))
+                .post("/api/v1/preview").then().statusCode(200)
+                .body("note", nullValue());
+    }
+
+    @Test
+    void a_job_whose_schedule_has_no_run_left_says_why() throws Exception {
+        Path file = LocalJobsDirectory.directory().resolve("ended.yaml");
+        try {
+            Files.writeString(file, manifest("ended", "job", "0 0 0 1 1 ? 2019-2020").replace("schedule:", "cronType: quartz\n    schedule:"));
+            lifecycle.reloadJobs();
+            given().get("/api/v1/jobs/ended/job").then().statusCode(200)
+                    .body("valid", equalTo(true))
+                    .body("nextRuns", hasSize(0))
+                    .body("nextRunsNote", startsWith("no run after "))
+                    .body("nextRunsNote", endsWith(": the last year the year field allows is 2020"));
+        } finally {
+            Files.deleteIfExists(file);
+            lifecycle.reloadJobs();
+        }
+    }
+
+    @Test
     void preview_marks_runs_that_a_clock_change_moved() {
         given().contentType(ContentType.JSON).body(Map.of("schedule", "30 2 * * *", "timeZone", "America/New_York",
                 "from", "2026-03-07T12:00:00Z", "count", 2))
                 .post("/api/v1/preview").then().statusCode(200)
+                .body("scheduleDescription", equalTo("at 02:30, every day (America/New_York)"))
                 .body("nextRuns.time", equalTo(List.of("2026-03-08T07:00:00.000Z", "2026-03-09T06:30:00.000Z")))
                 .body("nextRuns[0].clockChange", containsString("does not exist"))
                 .body("nextRuns[1].clockChange", nullValue());
@@ -302,7 +370,7 @@ class ApiTest {
 
         given().get("/api/v1/jobs/seed/broken/runs").then().statusCode(200).body("$", hasSize(0));
         given().get("/api/v1/jobs/seed/nope/runs").then().statusCode(404).contentType(ContentType.JSON)
-                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, GET /api/v1/jobs lists them"));
+                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, or <namespace>/<configmap>/<key> when LEASECRON_NAMESPACES is set; GET /api/v1/jobs lists them"));
     }
 
     static String manifest(String name, String key, String schedule) {

@@ -103,6 +103,7 @@ class KubernetesModeRealApiTest {
         given().get("/api/v1/jobs").then().statusCode(200)
                 .body(TEAM_JOB + ".valid", equalTo(true))
                 .body(TEAM_JOB + ".schedule", equalTo("0 0 1 1 *"))
+                .body(TEAM_JOB + ".scheduleDescription", equalTo("at 00:00, on day 1 of the month, in January (Europe/Berlin)"))
                 .body(TEAM_JOB + ".timeZone", equalTo("Europe/Berlin"))
                 .body(TEAM_JOB + ".nextRun", equalTo(newYear))
                 .body("sourceErrors", equalTo(Map.of()));
@@ -126,7 +127,7 @@ class KubernetesModeRealApiTest {
 
         // Only this ConfigMap's: the chart's own job runs in the same namespace and may have Events of its own.
         java.util.function.Supplier<List<Event>> teamEvents = () -> admin.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> "team".equals(e.getInvolvedObject().getName())).toList();
+                .filter(e -> "team".equals(e.getInvolvedObject().getName()) && "InvalidJobSpec".equals(e.getReason())).toList();
         Await.until(() -> !teamEvents.get().isEmpty(), "the leader created the Event");
         List<Event> events = teamEvents.get();
         assertEquals(1, events.size(), "one Event for one broken edit: " + events);
@@ -136,7 +137,8 @@ class KubernetesModeRealApiTest {
         assertEquals("ConfigMap", event.getInvolvedObject().getKind());
         assertEquals("team", event.getInvolvedObject().getName());
         assertEquals("data.new-year", event.getInvolvedObject().getFieldPath());
-        assertEquals(error + " (the last valid version keeps running)", event.getMessage());
+        assertEquals(error + " (the last valid version keeps running: at 00:00, on day 1 of the month, in January (Europe/Berlin))",
+                event.getMessage());
         assertEquals(REPLICA, event.getReportingInstance());
     }
 

@@ -131,8 +131,17 @@ class KubernetesModeTest {
         await(() -> invalidSpecEvents(admin, "team").size() == 1, "the InvalidJobSpec Event on the ConfigMap");
         Event event = invalidSpecEvents(admin, "team").get(0);
         assertEquals("ConfigMap", event.getInvolvedObject().getKind());
-        assertEquals(error + " (the last valid version keeps running)", event.getMessage());
+        assertEquals(error + " (the last valid version keeps running: every 5 minutes, aligned to the Unix epoch)", event.getMessage());
         assertEquals("pod-under-test", event.getReportingInstance());
+        // The added job and its valid edit each made one Normal JobScheduled Event saying when it runs; the broken
+        // edit made none.
+        await(() -> events(admin, "team", "JobScheduled").size() == 2, "the JobScheduled Events on the ConfigMap");
+        List<Event> scheduled = events(admin, "team", "JobScheduled");
+        assertEquals(List.of("schedule \"@every 1m\": every minute, aligned to the Unix epoch",
+                "schedule \"@every 5m\": every 5 minutes, aligned to the Unix epoch"),
+                scheduled.stream().map(Event::getMessage).sorted().toList());
+        assertEquals(List.of("Normal", "Normal"), scheduled.stream().map(Event::getType).toList());
+        assertEquals("data.report", scheduled.get(0).getInvolvedObject().getFieldPath());
 
         // The same broken version delivered again (another key of the ConfigMap changes) is not reported again.
         cms.withName("team").edit(cm -> {
@@ -207,8 +216,12 @@ class KubernetesModeTest {
     }
 
     static List<Event> invalidSpecEvents(KubernetesClient admin, String configMap) {
+        return events(admin, configMap, "InvalidJobSpec");
+    }
+
+    static List<Event> events(KubernetesClient admin, String configMap, String reason) {
         return admin.v1().events().inNamespace("jobs").list().getItems().stream()
-                .filter(e -> "InvalidJobSpec".equals(e.getReason()) && configMap.equals(e.getInvolvedObject().getName())).toList();
+                .filter(e -> reason.equals(e.getReason()) && configMap.equals(e.getInvolvedObject().getName())).toList();
     }
 
     static double skippedNotLeader(String job) {

@@ -104,7 +104,7 @@ class SecretsStayOutTest {
             ObjectMapper json = new ObjectMapper().findAndRegisterModules();
             for (String name : List.of("call", "print")) {
                 var entry = replica.catalogue().entry(new JobId("billing", name)).orElseThrow();
-                everything += "\n" + json.writeValueAsString(JobViews.detail(entry, replica.engine(), replica.history(), 3));
+                everything += "\n" + json.writeValueAsString(JobViews.detail(entry, replica.engine(), replica.history(), 3, clock.now()));
             }
             assertTrue(logged.stream().anyMatch(l -> l.contains("invalid token <redacted>")), "the log was captured: " + logged);
             assertFalse(everything.contains(SECRET), "the value leaked:\n" + everything);

@@ -14,7 +14,7 @@ import org.quartz.TriggerBuilder;
 import org.quartz.impl.StdSchedulerFactory;
 import org.quartz.impl.matchers.GroupMatcher;
 
-/** Quartz 2.3.2 with RAMJobStore and 8 worker threads (as many as leasecron's dispatch threads). */
+/** Quartz (the version the pom pins) with RAMJobStore and 8 worker threads (as many as leasecron's dispatch threads). */
 final class QuartzPeer implements Peer {
     static volatile Samples samples;
     static volatile Instant burstAt;
@@ -43,7 +43,7 @@ final class QuartzPeer implements Peer {
 
     @Override
     public String name() {
-        return "Quartz 2.3.2 (RAMJobStore)";
+        return "Quartz " + org.quartz.core.QuartzScheduler.getVersionMajor() + "." + org.quartz.core.QuartzScheduler.getVersionMinor() + "." + org.quartz.core.QuartzScheduler.getVersionIteration() + " (RAMJobStore)";
     }
 
     @Override

@@ -23,7 +23,7 @@ class HttpActionRunnerOverTransportTest {
 
     ScriptedTransport transport = new ScriptedTransport();
     HttpActionRunner runner = new HttpActionRunner(transport, "leasecron/pod-a",
-            ref -> ref.name().equals("billing-token") ? "s3cr3t-token" : "other");
+            (job, ref) -> ref.name().equals("billing-token") ? "s3cr3t-token" : "other");
 
     static JobSpec job(String extra) {
         return Jobs.spec("billing/nightly", "schedule: \"@every 1m\"\ntimeout: 30s\nhttp:\n  url: " + URL + "\n" + extra);

@@ -37,7 +37,7 @@ class KubernetesJobSweepTest {
     final KubernetesClient admin = api.client("test-admin");
     final JobCatalogue catalogue = new JobCatalogue(new RecordingSink());
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final KubernetesJobSweep sweep = new KubernetesJobSweep(client, "test", catalogue::entries, registry);
+    final KubernetesJobSweep sweep = new KubernetesJobSweep(client, List.of("test"), catalogue::entries, registry);
 
     @AfterEach
     void close() {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class ShellActionRunnerTest {
     static final Instant SLOT = Instant.parse("2026-12-01T09:00:00Z");
     static final String SECRET = "s3cr3t-Value-42";
-    final SecretResolver secrets = ref -> {
+    final SecretResolver secrets = (job, ref) -> {
         if (ref.name().equals("creds") && ref.key().equals("token")) {
             return SECRET;
         }

@@ -141,6 +141,49 @@ class ChartTest {
     }
 
     @Test
+    void listed_job_namespaces_get_a_role_each_with_only_the_jobs_rules_and_the_release_namespace_keeps_the_lease()
+            throws IOException {
+        Map<String, JsonNode> objects = renderByNamespace("--set", "jobNamespaces.names={team-a,team-b}",
+                "--set", "kubernetesJob.enabled=true", "--set", "secrets.names={payments-api}");
+        List<String> jobRules = List.of("/configmaps [] list,watch", "/events [] create", "/secrets [payments-api] get",
+                "batch/jobs [] create,list,watch,delete");
+        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update"), rules(objects.get("Role/jobs/leasecron")));
+        assertEquals(jobRules, rules(objects.get("Role/team-a/leasecron-jobs")));
+        assertEquals(jobRules, rules(objects.get("Role/team-b/leasecron-jobs")));
+        for (String ns : List.of("team-a", "team-b")) {
+            JsonNode binding = objects.get("RoleBinding/" + ns + "/leasecron-jobs");
+            assertEquals("Role leasecron-jobs", binding.at("/roleRef/kind").asText() + " " + binding.at("/roleRef/name").asText());
+            assertEquals("ServiceAccount jobs/leasecron", binding.at("/subjects/0/kind").asText() + " "
+                    + binding.at("/subjects/0/namespace").asText() + "/" + binding.at("/subjects/0/name").asText());
+        }
+        assertEquals(List.of(), objects.keySet().stream().filter(k -> k.startsWith("Cluster")).toList(),
+                "no cluster-wide rights for a list of namespaces");
+        JsonNode config = objects.get("ConfigMap/jobs/leasecron-config").at("/data");
+        assertEquals("team-a,team-b", config.at("/LEASECRON_NAMESPACES").asText());
+        assertTrue(config.at("/LEASECRON_NAMESPACE_SELECTOR").isMissingNode());
+        assertTrue(render().get("ConfigMap/leasecron-config").at("/data/LEASECRON_NAMESPACES").isMissingNode(),
+                "by default the service reads its own namespace");
+    }
+
+    @Test
+    void all_job_namespaces_get_a_cluster_role_with_list_and_watch_on_namespaces_only_for_a_selector() throws IOException {
+        Map<String, JsonNode> all = renderByNamespace("--set", "jobNamespaces.names={*}");
+        assertEquals(List.of("/configmaps [] list,watch", "/events [] create"), rules(all.get("ClusterRole//jobs-leasecron-jobs")));
+        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update"), rules(all.get("Role/jobs/leasecron")));
+        JsonNode binding = all.get("ClusterRoleBinding//jobs-leasecron-jobs");
+        assertEquals("ClusterRole jobs-leasecron-jobs", binding.at("/roleRef/kind").asText() + " " + binding.at("/roleRef/name").asText());
+        assertEquals("jobs/leasecron", binding.at("/subjects/0/namespace").asText() + "/" + binding.at("/subjects/0/name").asText());
+        assertEquals("*", all.get("ConfigMap/jobs/leasecron-config").at("/data/LEASECRON_NAMESPACES").asText());
+
+        Map<String, JsonNode> selected = renderByNamespace("--set", "jobNamespaces.names={*}",
+                "--set", "jobNamespaces.selector=leasecron.io/tenant=true");
+        assertEquals(List.of("/configmaps [] list,watch", "/events [] create", "/namespaces [] list,watch"),
+                rules(selected.get("ClusterRole//jobs-leasecron-jobs")));
+        assertEquals("leasecron.io/tenant=true",
+                selected.get("ConfigMap/jobs/leasecron-config").at("/data/LEASECRON_NAMESPACE_SELECTOR").asText());
+    }
+
+    @Test
     void a_settings_change_rolls_the_replicas_and_a_job_change_does_not() throws IOException {
         String before = checksum(render());
         Map<String, JsonNode> withJob = render("--set", "jobs.team.hello.schedule=@hourly");
@@ -170,7 +213,16 @@ class ChartTest {
                 Arguments.of("jobs.Billing.nightly.schedule=@daily", "jobs: \"Billing\" is not a valid object name; use lowercase "
                         + "letters, digits, '-' and '.', starting and ending with a letter or digit (at most 253)"),
                 Arguments.of("jobs.billing.night ly.schedule=@daily",
-                        "jobs.billing.night ly: a job name is a ConfigMap data key: letters, digits, '-', '_' and '.' only"));
+                        "jobs.billing.night ly: a job name is a ConfigMap data key: letters, digits, '-', '_' and '.' only"),
+                Arguments.of("jobNamespaces.names={*,team-a}", "jobNamespaces.names [* team-a]: \"*\" means every namespace and"
+                        + " stands alone; set either [\"*\"] or a list of namespaces"),
+                Arguments.of("jobNamespaces.selector=tenant=yes", "jobNamespaces.selector \"tenant=yes\" chooses among all"
+                        + " namespaces; set jobNamespaces.names to [\"*\"] with it"),
+                Arguments.of("jobNamespaces.names={Team_A}", "jobNamespaces.names: \"Team_A\" is not a namespace name; use"
+                        + " lowercase letters, digits and '-', starting and ending with a letter or digit (at most 63)"),
+                Arguments.of("jobNamespaces.names={team-a},jobs.billing.nightly.schedule=@daily", "jobs: the chart creates its job"
+                        + " ConfigMaps in the release namespace jobs, which jobNamespaces.names [team-a] does not list; add it, or the"
+                        + " service never reads them"));
     }
 
     @ParameterizedTest(name = "--set {0}")
@@ -201,9 +253,32 @@ class ChartTest {
         return objects;
     }
 
+    /** The rendered objects by kind/namespace/name (namespace empty for cluster-scoped ones), sorted. */
+    static Map<String, JsonNode> renderByNamespace(String... args) throws IOException {
+        Map<String, JsonNode> out = new TreeMap<>();
+        List<String> cmd = new ArrayList<>(List.of("template", "leasecron", "helm/leasecron", "--namespace", "jobs"));
+        cmd.addAll(List.of(args));
+        String yaml = helm.run(cmd.toArray(String[]::new)).ok("helm " + String.join(" ", cmd));
+        try (MappingIterator<JsonNode> docs = new YAMLMapper().readerFor(JsonNode.class).readValues(yaml)) {
+            while (docs.hasNext()) {
+                JsonNode doc = docs.next();
+                if (doc != null && doc.has("kind")) {
+                    out.put(doc.at("/kind").asText() + "/" + doc.at("/metadata/namespace").asText() + "/"
+                            + doc.at("/metadata/name").asText(), doc);
+                }
+            }
+        }
+        return out;
+    }
+
     static List<String> rules(Map<String, JsonNode> objects) {
+        return rules(objects.get("Role/leasecron"));
+    }
+
+    /** Each rule of a Role or ClusterRole as {@code group/resource [names] verbs}. */
+    static List<String> rules(JsonNode role) {
         List<String> out = new ArrayList<>();
-        for (JsonNode rule : objects.get("Role/leasecron").at("/rules")) {
+        for (JsonNode rule : role.at("/rules")) {
             out.add(rule.at("/apiGroups/0").asText() + "/" + rule.at("/resources/0").asText() + " "
                     + texts(rule.at("/resourceNames")) + " " + String.join(",", texts(rule.at("/verbs"))));
         }

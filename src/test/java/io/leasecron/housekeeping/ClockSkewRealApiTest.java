@@ -78,7 +78,7 @@ class ClockSkewRealApiTest {
                 Duration.ZERO);
         var chores = new Housekeeping.Settings(Duration.ofMinutes(1), Duration.ofSeconds(2), Duration.ofMinutes(3),
                 Duration.ofMinutes(10), Optional.of(p.getMetadata().getUid()));
-        Replica replica = Replica.kubernetes(parts, client, lease, chores, Optional.empty());
+        Replica replica = Replica.kubernetes(parts, client, lease, io.leasecron.job.WatchedNamespaces.own(ns), chores, Optional.empty());
         toClose.add(replica);
         replica.start(false);
         Await.until(replica::jobsLoaded, pod + " loaded its jobs");

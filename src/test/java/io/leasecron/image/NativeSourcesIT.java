@@ -49,6 +49,8 @@ class NativeSourcesIT {
         assertTrue(args.contains("--no-fallback"));
         assertTrue(args.contains("--link-at-build-time"));
         assertTrue(args.contains("--enable-url-protocols=http,https"), "the HTTP action and the API client need both");
+        assertTrue(args.contains("-H:IncludeResourceBundles=com.cronutils.CronUtilsI18N"),
+                "schedule descriptions read cron-utils' words from this bundle at run time: " + args);
     }
 
     @Test

@@ -64,7 +64,7 @@ class PackagedServiceIT {
                 .post("/api/v1/preview").then().statusCode(400)
                 .body("message", containsString("request body is not valid JSON"));
         given().get("/api/v1/jobs/seed/nope").then().statusCode(404)
-                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, GET /api/v1/jobs lists them"));
+                .body("message", equalTo("no job seed/nope; job ids are <configmap>/<key>, or <namespace>/<configmap>/<key> when LEASECRON_NAMESPACES is set; GET /api/v1/jobs lists them"));
     }
 
     @Test

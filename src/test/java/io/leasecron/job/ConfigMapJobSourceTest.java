@@ -1,5 +1,6 @@
 package io.leasecron.job;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.leasecron.testing.Await;
 import io.leasecron.testing.MockApiServer;
 import io.leasecron.testing.TcpProxy;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -83,6 +86,73 @@ class ConfigMapJobSourceTest {
                 assertTrue(catalogue.entry(JobId.parse("first/job")).isPresent());
             }
         }
+    }
+
+    @Test
+    void listed_namespaces_give_namespaced_ids_and_a_deleted_config_map_unschedules_only_its_namespaces_jobs() throws Exception {
+        io.leasecron.testing.RecordingSink sink = new io.leasecron.testing.RecordingSink();
+        JobCatalogue catalogue = new JobCatalogue(sink);
+        WatchedNamespaces watched = WatchedNamespaces.of("home", Optional.of(List.of("team-a", " team-b")), Optional.empty());
+        try (MockApiServer api = new MockApiServer(); KubernetesClient client = api.client("test");
+                ConfigMapJobSources sources = new ConfigMapJobSources(client, watched, catalogue)) {
+            put(client, "team-a", "billing");
+            put(client, "team-b", "billing");
+            put(client, "home", "billing"); // the service's own namespace is not listed: not read
+            put(client, "team-c", "billing");
+            sources.start();
+            Await.until(sources::loaded, "both namespaces are listed and applied");
+            assertEquals(List.of("team-a/billing/job", "team-b/billing/job"), ids(catalogue));
+            assertEquals("team-b", sources.ref(JobId.parse("team-b/billing/job")).orElseThrow().namespace());
+
+            client.configMaps().inNamespace("team-a").withName("billing").delete();
+            Await.until(() -> ids(catalogue).size() == 1, "the deletion reached the catalogue");
+            assertEquals(List.of("team-b/billing/job"), ids(catalogue));
+            assertEquals(List.of("upsert team-a/billing/job @every 1h", "upsert team-b/billing/job @every 1h",
+                    "remove team-a/billing/job"), sink.calls.stream()
+                    .sorted(java.util.Comparator.comparing((String c) -> c.startsWith("remove")).thenComparing(c -> c)).toList(),
+                    "the two namespaces' informers apply in either order; the removal comes after both");
+        }
+    }
+
+    @Test
+    void with_a_selector_only_matching_namespaces_count_and_a_namespace_labelled_or_unlabelled_later_follows() throws Exception {
+        JobCatalogue catalogue = new JobCatalogue(new io.leasecron.testing.RecordingSink());
+        WatchedNamespaces watched = WatchedNamespaces.of("home", Optional.of(List.of("*")), Optional.of("tenant=yes"));
+        try (MockApiServer api = new MockApiServer(); KubernetesClient client = api.client("test");
+                ConfigMapJobSources sources = new ConfigMapJobSources(client, watched, catalogue)) {
+            namespace(client, "team-a", "yes");
+            namespace(client, "team-b", "no");
+            put(client, "team-a", "billing");
+            put(client, "team-b", "billing");
+            sources.start();
+            Await.until(sources::loaded, "the namespaces and the ConfigMaps are listed");
+            assertEquals(List.of("team-a/billing/job"), ids(catalogue));
+
+            namespace(client, "team-b", "yes");
+            Await.until(() -> ids(catalogue).size() == 2, "the newly labelled namespace's jobs are loaded");
+            namespace(client, "team-a", "no");
+            Await.until(() -> ids(catalogue).size() == 1, "the unlabelled namespace's jobs are unscheduled");
+            assertEquals(List.of("team-b/billing/job"), ids(catalogue));
+            put(client, "team-a", "other"); // in a namespace that no longer matches: not read
+            put(client, "team-b", "other");
+            Await.until(() -> ids(catalogue).size() == 2, "a new ConfigMap of a matching namespace is loaded");
+            assertEquals(List.of("team-b/billing/job", "team-b/other/job"), ids(catalogue));
+        }
+    }
+
+    private static List<String> ids(JobCatalogue catalogue) {
+        return catalogue.entries().stream().map(e -> e.id().toString()).toList();
+    }
+
+    private static void namespace(KubernetesClient client, String name, String tenant) {
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name)
+                .addToLabels("tenant", tenant).endMetadata().build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    }
+
+    private static void put(KubernetesClient client, String namespace, String name) {
+        client.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder().withNewMetadata().withName(name)
+                .withNamespace(namespace).addToLabels("leasecron.io/jobs", "true").endMetadata()
+                .withData(Map.of("job", "schedule: \"@every 1h\"\nhttp:\n  url: http://127.0.0.1:1/\n")).build()).create();
     }
 
     private static void put(KubernetesClient client, String name) {

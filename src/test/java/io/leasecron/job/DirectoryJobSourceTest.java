@@ -96,6 +96,45 @@ class DirectoryJobSourceTest {
     }
 
     @Test
+    void a_key_that_is_not_a_config_map_key_is_listed_with_its_error_and_never_scheduled() throws Exception {
+        String tooLong = "k".repeat(254);
+        Files.writeString(dir.resolve("a.yaml"), configMap("alpha", LABELLED, "\"nightly invoices\"", "@every 1m", "ok", "@every 2m",
+                "..hidden", "@every 3m", tooLong, "@every 4m", "broken/too", "61 * * * *"));
+        new DirectoryJobSource(dir, catalogue).rescan();
+
+        assertEquals(List.of("upsert alpha/ok @every 2m"), calls, "only the valid key is scheduled");
+        assertEquals(List.of("alpha/..hidden", "alpha/broken/too", "alpha/" + tooLong, "alpha/nightly invoices", "alpha/ok"),
+                catalogue.entries().stream().map(e -> e.id().toString()).toList());
+        java.util.Map<String, String> errors = new java.util.TreeMap<>();
+        catalogue.entries().forEach(e -> e.error().ifPresent(m -> errors.put(e.id().name(), m)));
+        assertEquals(java.util.Map.of(
+                "nightly invoices", "alpha/nightly invoices: key \"nightly invoices\" is not a valid ConfigMap key: use only"
+                        + " letters, digits, '-', '_' and '.' (e.g. \"nightly-invoices\")",
+                "..hidden", "alpha/..hidden: key \"..hidden\" is not a valid ConfigMap key: it must not be '.' or start with '..'",
+                tooLong, "alpha/" + tooLong + ": key \"" + "k".repeat(40) + "...\" is 254 characters long, longer than a"
+                        + " ConfigMap key may be (253); shorten it",
+                // The key's problem comes first, then those of its text: every fix at once.
+                "broken/too", "alpha/broken/too: key \"broken/too\" is not a valid ConfigMap key: use only letters, digits,"
+                        + " '-', '_' and '.' (e.g. \"broken-too\"); alpha/broken/too: schedule \"61 * * * *\": minute 61 is out"
+                        + " of range 0-59"),
+                errors);
+        assertTrue(catalogue.entries().stream().filter(e -> !e.valid()).allMatch(e -> e.active().isEmpty()));
+        assertEquals(java.util.Map.of(), catalogue.sourceProblems());
+    }
+
+    @Test
+    void a_config_map_name_that_cannot_be_one_and_an_empty_key_are_reported_on_the_file() throws Exception {
+        Files.writeString(dir.resolve("a.yaml"), configMap("bad name", LABELLED, "one", "@every 1m") + "---\n"
+                + configMap("alpha", LABELLED, "\"\"", "@every 1m", "two", "@every 2m"));
+        new DirectoryJobSource(dir, catalogue).rescan();
+        assertEquals(List.of("alpha/two"), catalogue.entries().stream().map(e -> e.id().toString()).toList());
+        assertEquals(java.util.Map.of(
+                "a.yaml", "ConfigMap name \"bad name\" must match [-._a-zA-Z0-9]+ (a Kubernetes object name); its jobs are not"
+                        + " loaded, rename it",
+                "alpha", "a.yaml: a data key is empty; give the job a name"), catalogue.sourceProblems());
+    }
+
+    @Test
     void a_missing_folder_fails_at_start_with_what_to_set() {
         DirectoryJobSource source = new DirectoryJobSource(dir.resolve("nope"), catalogue);
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, source::start);

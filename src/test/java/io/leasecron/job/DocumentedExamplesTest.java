@@ -128,7 +128,7 @@ class DocumentedExamplesTest {
                 }
                 for (SecretRef ref : refs) {
                     try {
-                        source.secrets().value(ref);
+                        source.secrets().value(e.id(), ref);
                     } catch (SecretResolver.SecretUnavailableException ex) {
                         unresolved.add(e.id() + ": " + ex.getMessage());
                     }

@@ -69,9 +69,13 @@ class JobCatalogueTest {
     }
 
     @Test
-    void a_key_that_is_not_a_valid_job_name_is_ignored_without_disturbing_the_others() {
+    void a_key_that_is_not_a_valid_config_map_key_is_listed_with_its_error_never_scheduled_and_disturbs_no_other() {
         catalogue.apply("team", Map.of("ok", job("@every 1m"), "no/slash", job("@every 1m")));
         assertEquals(List.of("upsert team/ok @every 1m"), calls);
-        assertEquals(1, catalogue.size());
+        assertEquals(2, catalogue.size());
+        JobCatalogue.Entry bad = catalogue.entry(new JobId("team", "no/slash")).orElseThrow();
+        assertEquals(java.util.Optional.of("team/no/slash: key \"no/slash\" is not a valid ConfigMap key: use only letters,"
+                + " digits, '-', '_' and '.' (e.g. \"no-slash\")"), bad.error());
+        assertEquals(java.util.Optional.empty(), bad.active());
     }
 }

@@ -257,12 +257,12 @@ class ScheduleTest {
                 Arguments.of("0 0 12 ? * ?", "day-of-month \"?\" and day-of-week \"?\": Quartz needs ? in exactly one of them, e.g. \"0 0 12 ? * MON\" or \"0 0 12 1 * ?\""),
                 Arguments.of("0 0 12 ? * 0", "day-of-week 0 is out of range 1-7"),
                 Arguments.of("0 0 12 ? * 2#6", "day-of-week \"2#6\": the number after # is the week of the month, 1-5, e.g. 2#1 for the first Monday"),
-                Arguments.of("0 0 12 L-31 * ?", "day-of-month \"L-31\": L-n counts back from the last day, n is 0-30"),
-                Arguments.of("0 0 12 LX * ?", "day-of-month \"LX\" is not L, L-n or LW; write e.g. L for the last day of the month"),
+                Arguments.of("0 0 12 L-31 * ?", "day-of-month \"L-31\": L-31 counts back 31 days from the last day; the offset is 0-30"),
+                Arguments.of("0 0 12 LX * ?", "day-of-month \"LX\": \"LX\" is not L, L-n, LW or L-nW; write e.g. L for the last day of the month, L-2 for two days before it"),
                 Arguments.of("0 0 ? 12 * ?", "hour \"?\": ? is only allowed in day-of-month or day-of-week"),
-                Arguments.of("0 0 12 1 * ? 1969", "year 1969 is out of range 1970-2099"),
+                Arguments.of("0 0 12 1 * ? 1969", "year 1969 is out of range 1970-2199"),
                 Arguments.of("0 0 12 1 JUL/3 ?", "month \"JUL/3\": Quartz ignores a step after a name; write numbers, e.g. 7/3"),
-                Arguments.of("0 0 12 30 2 ?", "never fires: no day between 1970 and 2099 matches; check day-of-month, month and year"));
+                Arguments.of("0 0 12 30 2 ?", "never fires: no day between 1970 and 2199 matches; check day-of-month, month and year"));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
