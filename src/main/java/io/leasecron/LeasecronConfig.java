@@ -60,6 +60,40 @@ public interface LeasecronConfig {
         http, websocket
     }
 
+    /** Kubernetes mode: the clock check against the API server. */
+    ClockConfig clock();
+
+    interface ClockConfig {
+        /** How often this replica compares its clock with the API server's (LEASECRON_CLOCK_CHECK_INTERVAL). */
+        @WithDefault("1m")
+        @WithConverter(DurationConverter.class)
+        Duration checkInterval();
+
+        /**
+         * The offset from the API server's clock beyond which the replica is reported as skewed: a warning and an Event
+         * on its Pod (LEASECRON_CLOCK_MAX_OFFSET). Fencing does not depend on clocks; a skewed one fires slots early or late.
+         */
+        @WithDefault("2s")
+        @WithConverter(DurationConverter.class)
+        Duration maxOffset();
+    }
+
+    /**
+     * Kubernetes mode: a watch (ConfigMaps, the Lease) that delivers nothing, not even a bookmark, for this long is
+     * restarted (LEASECRON_WATCH_STALL_TIMEOUT). The API server sends a bookmark about every minute on a quiet watch.
+     */
+    @WithDefault("3m")
+    @WithConverter(DurationConverter.class)
+    Duration watchStallTimeout();
+
+    /** Kubernetes mode: how often the leader sweeps the Kubernetes Jobs it created (LEASECRON_JOB_SWEEP_INTERVAL). */
+    @WithDefault("10m")
+    @WithConverter(DurationConverter.class)
+    Duration jobSweepInterval();
+
+    /** This replica's Pod uid (POD_UID, from the Downward API), so that Events on the Pod show in kubectl describe pod. */
+    Optional<String> podUid();
+
     /** Engine tuning. */
     EngineConfig engine();
 

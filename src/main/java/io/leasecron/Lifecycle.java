@@ -12,6 +12,7 @@ import io.leasecron.execution.ActionRunners;
 import io.leasecron.execution.HttpActionRunner;
 import io.leasecron.execution.KubernetesJobRunner;
 import io.leasecron.execution.ShellActionRunner;
+import io.leasecron.housekeeping.Housekeeping;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.WatchedNamespaces;
@@ -19,9 +20,12 @@ import io.leasecron.leader.LeaderStatus;
 import io.leasecron.leader.LeaseSettings;
 import io.leasecron.observe.ApiRequestCounter;
 import io.leasecron.observe.RunHistory;
+import io.leasecron.observe.WatchActivity;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
@@ -47,11 +51,13 @@ public class Lifecycle {
     private final ExecutorService dispatch;
     private final Replica replica;
     private final KubernetesClient client;
+    private final Scheduler scheduler;
     private KubernetesJobRunner jobRunner;
     private HttpActionRunner httpRunner;
 
-    public Lifecycle(LeasecronConfig config, MeterRegistry registry, Instance<KubernetesClient> quarkusClient) {
+    public Lifecycle(LeasecronConfig config, MeterRegistry registry, Instance<KubernetesClient> quarkusClient, Scheduler scheduler) {
         this.config = config;
+        this.scheduler = scheduler;
         this.mode = config.mode().orElse(System.getenv("KUBERNETES_SERVICE_HOST") != null
                 ? LeasecronConfig.Mode.kubernetes : LeasecronConfig.Mode.local);
         this.dispatch = Executors.newFixedThreadPool(config.engine().dispatchThreads(), named("leasecron-dispatch"));
@@ -79,8 +85,13 @@ public class Lifecycle {
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
-            this.client = client(base.getConfiguration(), lease, config.watches(), registry);
-            this.replica = Replica.kubernetes(parts, client, lease, namespaces);
+            // Only HTTP watch streams pass through interceptors: with WebSocket watches the stall check cannot see them.
+            Optional<WatchActivity> activity = config.watches() == LeasecronConfig.WatchTransport.http
+                    ? Optional.of(new WatchActivity(SystemClock.INSTANCE)) : Optional.empty();
+            this.client = client(base.getConfiguration(), lease, config.watches(), registry, activity);
+            var chores = new Housekeeping.Settings(config.clock().checkInterval(), config.clock().maxOffset(),
+                    config.watchStallTimeout(), config.jobSweepInterval(), config.podUid());
+            this.replica = Replica.kubernetes(parts, client, lease, namespaces, chores, activity);
         } else {
             if (config.namespaces().isPresent() || config.namespaceSelector().isPresent()) {
                 LOG.warn("LEASECRON_NAMESPACES and LEASECRON_NAMESPACE_SELECTOR apply in Kubernetes mode only; in local mode"
@@ -100,7 +111,7 @@ public class Lifecycle {
      * ConfigMap), which would silently freeze the job informer (fabric8io/kubernetes-client#7347).
      */
     private static KubernetesClient client(Config base, LeaseSettings lease, LeasecronConfig.WatchTransport watches,
-            MeterRegistry registry) {
+            MeterRegistry registry, Optional<WatchActivity> activity) {
         int timeout = (int) Math.min(base.getRequestTimeout() > 0 ? base.getRequestTimeout() : Long.MAX_VALUE,
                 lease.renewDeadline().minus(lease.retryPeriod()).toMillis());
         Config c = new ConfigBuilder(base).withRequestTimeout(timeout).withConnectionTimeout(Math.min(timeout, 5000))
@@ -110,7 +121,10 @@ public class Lifecycle {
                 watches);
         ApiRequestCounter counter = new ApiRequestCounter(registry);
         return new KubernetesClientBuilder().withConfig(c)
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("leasecron-requests", counter)).build();
+                .withHttpClientBuilderConsumer(b -> {
+                    b.addOrReplaceInterceptor("leasecron-requests", counter);
+                    activity.ifPresent(a -> b.addOrReplaceInterceptor("leasecron-watch-activity", a));
+                }).build();
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -123,6 +137,7 @@ public class Lifecycle {
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
+        replica.housekeeping().ifPresent(this::schedule);
         long loadMillis = (SystemClock.INSTANCE.nanoTime() - started) / 1_000_000;
         LOG.infof("leasecron replica %s started in %s mode with %d jobs (%d invalid), loaded in %d ms", config.replica(), mode,
                 replica.catalogue().size(), replica.catalogue().count(false), loadMillis);
@@ -135,6 +150,22 @@ public class Lifecycle {
                 LOG.warnf("building the HTTP client failed (%s); each HTTP fire will try again and report it", e);
             }
         });
+    }
+
+    /**
+     * Kubernetes mode's housekeeping on the Quarkus scheduler: per instance, a tick a second, a skipped run when the
+     * previous one is still going. Nothing is scheduled in local mode, which has no API server to ask.
+     */
+    private void schedule(Housekeeping chores) {
+        Housekeeping.Settings s = chores.settings();
+        every("leasecron-clock-check", s.clockCheckInterval(), chores::checkClock);
+        every("leasecron-stalled-watches", s.watchCheckInterval(), chores::checkWatches);
+        every("leasecron-job-sweep", s.jobSweepInterval(), chores::sweepJobs);
+    }
+
+    private void every(String name, Duration interval, Runnable task) {
+        scheduler.newJob(name).setInterval(interval.toString()).setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP)
+                .setTask(execution -> task.run()).schedule();
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -6,7 +6,13 @@ import io.leasecron.engine.Engine;
 import io.leasecron.engine.EngineSettings;
 import io.leasecron.engine.LeaderGate;
 import io.leasecron.execution.ActionRunner;
+import io.leasecron.execution.KubernetesJobSweep;
 import io.leasecron.execution.KubernetesSecrets;
+import io.leasecron.housekeeping.ApiServerDate;
+import io.leasecron.housekeeping.ClockCheck;
+import io.leasecron.housekeeping.Housekeeping;
+import io.leasecron.housekeeping.PodEvents;
+import io.leasecron.housekeeping.StalledWatches;
 import io.leasecron.job.ConfigMapJobSources;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.SecretResolver;
@@ -26,6 +32,7 @@ import io.leasecron.observe.KubernetesEvents;
 import io.leasecron.observe.LeaderMetrics;
 import io.leasecron.observe.RunHistory;
 import io.leasecron.observe.TimedLeaseStore;
+import io.leasecron.observe.WatchActivity;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -33,6 +40,7 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
@@ -54,6 +62,7 @@ public final class Replica implements AutoCloseable {
     private final ConfigMapJobSources configMaps;
     private final WatchedNamespaces namespaces;
     private final KubernetesEvents events;
+    private final Housekeeping housekeeping;
 
     /**
      * What both modes share.
@@ -72,7 +81,7 @@ public final class Replica implements AutoCloseable {
     }
 
     private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client,
-            WatchedNamespaces namespaces) {
+            WatchedNamespaces namespaces, Housekeeping.Settings chores, Optional<WatchActivity> activity) {
         String namespace = namespaces == null ? null : namespaces.own();
         this.namespaces = namespaces;
         this.identity = p.identity();
@@ -124,9 +133,11 @@ public final class Replica implements AutoCloseable {
                 }
             });
             new LeaderMetrics(elector).bindTo(p.registry());
+            this.housekeeping = housekeeping(p, client, namespaces, chores, activity);
         } else {
             this.configMaps = null;
             this.events = null;
+            this.housekeeping = null;
         }
         Gauge.builder("leasecron.jobs", catalogue, c -> c.count(true)).tag("state", "valid")
                 .description("Jobs known to this replica").register(p.registry());
@@ -136,6 +147,32 @@ public final class Replica implements AutoCloseable {
                 .description("Attempts in progress on this replica").register(p.registry());
         Gauge.builder("leasecron.queued.fires", engine, Engine::queuedCount)
                 .description("Fires waiting for this replica's concurrency limit").register(p.registry());
+    }
+
+    /**
+     * Kubernetes mode's periodic chores: the clock against the API server's (Events on this replica's Pod), the
+     * ConfigMap and Lease watches checked for silence (only when their traffic can be seen: HTTP watches), and the
+     * leader's sweep of Kubernetes Jobs.
+     */
+    private Housekeeping housekeeping(Parts p, KubernetesClient client, WatchedNamespaces namespaces, Housekeeping.Settings chores,
+            Optional<WatchActivity> activity) {
+        String namespace = namespaces.own();
+        ClockCheck clockCheck = new ClockCheck(new ApiServerDate(client), p.clock(), chores.maxClockOffset(),
+                new PodEvents(client, namespace, p.identity(), chores.podUid(), p.clock())).bindTo(p.registry());
+        StalledWatches watches = new StalledWatches(activity, p.clock(), chores.watchStallTimeout(), p.registry());
+        watches.watch("configmaps", configMaps::restart);
+        watches.watch("leases", elector::restartLeaseWatch);
+        KubernetesJobSweep sweep = new KubernetesJobSweep(client, namespaces.all() ? List.of() : sweptNamespaces(namespaces),
+                catalogue::entries, p.registry());
+        return new Housekeeping(chores, clockCheck, watches, sweep, elector::isLeader);
+    }
+
+    /** Where Kubernetes Jobs may be: the service's namespace (ids without one) and every listed namespace. */
+    private static List<String> sweptNamespaces(WatchedNamespaces namespaces) {
+        java.util.Set<String> all = new java.util.LinkedHashSet<>();
+        all.add(namespaces.own());
+        all.addAll(namespaces.each());
+        return List.copyOf(all);
     }
 
     /** The Prometheus registry the per-job series are scraped from: the registry itself or one inside a composite. */
@@ -154,7 +191,7 @@ public final class Replica implements AutoCloseable {
      * start (see {@link AlwaysLeaderGate}).
      */
     public static Replica local(Parts parts, Path jobsDir) {
-        return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null);
+        return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null, null, Optional.empty());
     }
 
     /** Kubernetes mode: jobs from labelled ConfigMaps of the Lease's namespace, leadership from the Lease. */
@@ -164,9 +201,18 @@ public final class Replica implements AutoCloseable {
 
     /**
      * Kubernetes mode: jobs from labelled ConfigMaps of {@code namespaces}, leadership from the Lease (in the
-     * service's namespace, {@code namespaces.own()}).
+     * service's namespace, {@code namespaces.own()}); default housekeeping, no stalled-watch check.
      */
     public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, WatchedNamespaces namespaces) {
+        return kubernetes(parts, client, lease, namespaces, Housekeeping.Settings.DEFAULTS, Optional.empty());
+    }
+
+    /**
+     * Kubernetes mode, with its housekeeping settings; {@code activity}, the interceptor of {@code client} that sees its
+     * watch traffic, turns on the stalled-watch check.
+     */
+    public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, WatchedNamespaces namespaces,
+            Housekeeping.Settings chores, Optional<WatchActivity> activity) {
         if (!namespaces.own().equals(lease.namespace())) {
             throw new IllegalArgumentException("the Lease is in the service's namespace " + namespaces.own() + ", not "
                     + lease.namespace());
@@ -174,7 +220,7 @@ public final class Replica implements AutoCloseable {
         TimedLeaseStore store = new TimedLeaseStore(new KubernetesLeaseStore(client, lease.namespace(), lease.name()), parts.clock());
         prometheus(parts.registry()).ifPresent(r -> store.bindTo(r.getPrometheusRegistry()));
         LeaderElector elector = new LeaderElector(store, lease, parts.clock());
-        return new Replica(parts, elector, elector, null, client, namespaces);
+        return new Replica(parts, elector, elector, null, client, namespaces, chores, activity);
     }
 
     /**
@@ -287,6 +333,11 @@ public final class Replica implements AutoCloseable {
 
     public Optional<LeaderElector> elector() {
         return Optional.ofNullable(elector);
+    }
+
+    /** Kubernetes mode's periodic chores; empty in local mode. */
+    public Optional<Housekeeping> housekeeping() {
+        return Optional.ofNullable(housekeeping);
     }
 
     /** Where job ConfigMaps are read from; empty in local mode. */

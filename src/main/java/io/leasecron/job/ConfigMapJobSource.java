@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,8 +35,9 @@ public final class ConfigMapJobSource implements AutoCloseable {
     private final JobCatalogue catalogue;
     /** By {@code <namespace>/<name>}. */
     private final Map<String, Ref> applied = new ConcurrentHashMap<>();
-    private SharedIndexInformer<ConfigMap> informer;
+    private volatile SharedIndexInformer<ConfigMap> informer;
     private volatile boolean loaded;
+    private boolean closed;
 
     /** The ConfigMaps of one namespace, with ids that do not name it (the default: the service's own namespace). */
     public ConfigMapJobSource(KubernetesClient client, String namespace, JobCatalogue catalogue) {
@@ -63,8 +65,31 @@ public final class ConfigMapJobSource implements AutoCloseable {
 
     /** Starts the informer; returns at once. {@link #loaded()} tells when the first list has been applied. */
     public void start() {
+        informer = inform(null);
+        LOG.infof("watching ConfigMaps labelled %s=true in %s", DirectoryJobSource.LABEL, where());
+    }
+
+    /**
+     * Replaces the informer with a new one (a new list, then a new watch), for a watch that stalled. The new one starts
+     * from the old one's store, so a ConfigMap deleted while the old watch was silent is removed when the new list
+     * lacks it, and the ones that did not change reach the catalogue again unchanged, which it ignores. Does nothing
+     * after {@link #close()}.
+     */
+    public synchronized void restart() {
+        SharedIndexInformer<ConfigMap> old = informer;
+        if (closed || old == null) {
+            return;
+        }
+        old.stop();
+        informer = inform(old.getStore().list());
+    }
+
+    private SharedIndexInformer<ConfigMap> inform(List<ConfigMap> initial) {
         var configMaps = namespace == null ? client.configMaps().inAnyNamespace() : client.configMaps().inNamespace(namespace);
-        informer = configMaps.withLabel(DirectoryJobSource.LABEL, "true").runnableInformer(0);
+        SharedIndexInformer<ConfigMap> informer = configMaps.withLabel(DirectoryJobSource.LABEL, "true").runnableInformer(0);
+        if (initial != null) {
+            informer.initialState(initial.stream());
+        }
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(ConfigMap cm) {
@@ -89,7 +114,7 @@ public final class ConfigMapJobSource implements AutoCloseable {
             return true;
         });
         informer.start();
-        LOG.infof("watching ConfigMaps labelled %s=true in %s", DirectoryJobSource.LABEL, where());
+        return informer;
     }
 
     private synchronized void remove(String ns, String name, String why) {
@@ -174,7 +199,8 @@ public final class ConfigMapJobSource implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         if (informer != null) {
             informer.close();
         }

@@ -115,6 +115,14 @@ public final class ConfigMapJobSources implements AutoCloseable {
         return sources.stream().allMatch(ConfigMapJobSource::loaded);
     }
 
+    /**
+     * Restarts every ConfigMap informer, for watches that stalled ({@link ConfigMapJobSource#restart()}). Their traffic
+     * is judged together (by resource, not by namespace), so all of them are restarted at once.
+     */
+    public void restart() {
+        sources.forEach(ConfigMapJobSource::restart);
+    }
+
     /** The ConfigMap a job came from, as last applied. */
     public Optional<ConfigMapJobSource.Ref> ref(JobId job) {
         for (ConfigMapJobSource s : sources) {

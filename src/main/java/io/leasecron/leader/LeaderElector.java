@@ -246,8 +246,25 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
     }
 
     /** Starts watching the Lease, so a release or a takeover is seen at once, not at the next look. */
-    public void watchLease() {
+    public synchronized void watchLease() {
         watch = watch == null ? store.watch(this::watched) : watch;
+    }
+
+    /**
+     * Replaces the Lease watch with a new one (for a watch that stalled). What the new one sees first is only an
+     * observation like any other: the election judges expiry from when it saw the record change, never from this.
+     * Does nothing before {@link #watchLease()} or after {@link #close()}.
+     */
+    public synchronized void restartLeaseWatch() {
+        if (watch == null || locked(() -> closed)) {
+            return;
+        }
+        try {
+            watch.close();
+        } catch (Exception e) {
+            LOG.debug("closing the stalled lease watch", e);
+        }
+        watch = store.watch(this::watched);
     }
 
     /** Waits until {@code next} (monotonic), or until woken; false once the elector is closed. */
@@ -331,11 +348,13 @@ public final class LeaderElector implements LeaderGate, AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (watch != null) {
-            try {
-                watch.close();
-            } catch (Exception e) {
-                LOG.debug("closing the lease watch", e);
+        synchronized (this) {
+            if (watch != null) {
+                try {
+                    watch.close();
+                } catch (Exception e) {
+                    LOG.debug("closing the lease watch", e);
+                }
             }
         }
         ElectorThread t = thread;

@@ -80,12 +80,14 @@ public final class ApiRequestCounter implements Interceptor {
         return code >= 100 && code < 600 ? code / 100 + "xx" : "other";
     }
 
-    private static boolean watch(HttpRequest request) {
+    /** True for a watch request (a list with {@code watch=true}). */
+    static boolean watch(HttpRequest request) {
         String query = request.uri().getQuery();
         return query != null && query.contains("watch=true");
     }
 
-    private static String resource(HttpRequest request) {
+    /** The API resource a request is about ({@code configmaps}, {@code leases}, ...), {@code other} for any other path. */
+    static String resource(HttpRequest request) {
         Matcher m = RESOURCE.matcher(request.uri().getPath());
         return m.find() ? m.group(1) : "other";
     }

@@ -75,6 +75,14 @@ class KubernetesModeRealApiTest {
                 // The startup check asked all eight questions of docs/rbac.md and was answered each time (an
                 // unanswered one ends the check early); a refused one would have stopped the boot.
                 .body(containsString("\nleasecron_api_requests_total{code=\"201\",method=\"POST\",resource=\"selfsubjectaccessreviews\"} 8.0\n"));
+
+        // The Quarkus scheduler ran the clock check (its first run comes at its first tick): the API server shares this
+        // machine's clock, so the offset is 0 within the Date header's resolution.
+        java.util.function.DoubleSupplier offset = () -> io.leasecron.testing.MetricsCatalogue.value(
+                Management.given().get("/q/metrics").asString(), "leasecron_clock_offset_seconds");
+        Management.given().get("/q/metrics").then().body(containsString("\nleasecron_clock_offset_seconds "));
+        Await.until(() -> !Double.isNaN(offset.getAsDouble()), "the clock check ran");
+        assertTrue(Math.abs(offset.getAsDouble()) <= 1.0, "offset " + offset.getAsDouble());
     }
 
     @Test

@@ -291,6 +291,32 @@ final class Scenarios {
             run.endMeasurement();
         }
 
+        /**
+         * Against the real API server (its answers carry a {@code Date} header), each skewed replica reported its clock
+         * in {@code ClockSkew} Events on its Pod, with the right sign (one per process start: each is a new excursion),
+         * and the replica on time none. Recorded for both API servers in the facts.
+         */
+        @Override
+        public void check(ChaosRun run, Report report) {
+            Map<String, List<String>> byPod = new java.util.TreeMap<>();
+            run.events("ClockSkew").forEach(e -> byPod.computeIfAbsent(e.getInvolvedObject().getName(), k -> new ArrayList<>())
+                    .add(e.getMessage()));
+            run.facts.put("clockSkewEvents", byPod);
+            if (!"real".equals(run.api.name())) {
+                return;
+            }
+            for (ReplicaProcess r : run.replicas) {
+                List<String> messages = byPod.getOrDefault(r.name(), List.of());
+                String sign = r.skew().isNegative() ? "fires slots late" : "fires slots early";
+                if (r.skew().isZero() && !messages.isEmpty()) {
+                    report.violation(r.name() + " (clock on time) reported ClockSkew: " + messages);
+                } else if (!r.skew().isZero() && (messages.isEmpty() || !messages.stream().allMatch(m -> m.contains(sign)))) {
+                    report.violation(r.name() + " (clock " + signed(r.skew()) + ") should have ClockSkew Events saying it "
+                            + sign + ", found " + messages);
+                }
+            }
+        }
+
         private static String signed(Duration d) {
             return (d.isNegative() ? "-" : "+") + d.abs().toSeconds() + " s";
         }

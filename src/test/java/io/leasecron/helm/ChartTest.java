@@ -110,7 +110,7 @@ class ChartTest {
         assertEquals("/q/health/started management", probe(container, "startupProbe"));
         assertEquals("/q/health/live management", probe(container, "livenessProbe"));
         assertEquals("/q/health/ready management", probe(container, "readinessProbe"));
-        assertEquals("POD_NAME=metadata.name POD_NAMESPACE=metadata.namespace", fieldRefs(container.at("/env")));
+        assertEquals("POD_NAME=metadata.name POD_NAMESPACE=metadata.namespace POD_UID=metadata.uid", fieldRefs(container.at("/env")));
         assertEquals("512Mi", container.at("/resources/limits/memory").asText());
         assertEquals(container.at("/resources/limits/memory"), container.at("/resources/requests/memory"));
 

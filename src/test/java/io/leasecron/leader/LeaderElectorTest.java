@@ -421,4 +421,42 @@ class LeaderElectorTest {
         assertEquals(List.of("acquired 1 after null", "lost 1", "acquired 2 after 2026-12-01T10:00:04.999999999Z"), a.events,
                 "a new term, whose recovery plans the refused slot again");
     }
+
+    /** A stalled Lease watch is replaced: the old one closed, a new one opened; nothing before the first or after close. */
+    @Test
+    void a_restarted_lease_watch_closes_the_old_watch_and_opens_a_new_one() {
+        List<String> log = new ArrayList<>();
+        AtomicInteger watches = new AtomicInteger();
+        LeaseStore store = new LeaseStore() {
+            @Override
+            public java.util.Optional<LeaseRecord> get() {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public LeaseRecord create(LeaseRecord r) throws LeaseStore.LeaseStoreException {
+                throw new LeaseStore.LeaseStoreException("not in this test", null);
+            }
+
+            @Override
+            public LeaseRecord update(LeaseRecord r) throws LeaseStore.LeaseStoreException {
+                throw new LeaseStore.LeaseStoreException("not in this test", null);
+            }
+
+            @Override
+            public AutoCloseable watch(java.util.function.Consumer<java.util.Optional<LeaseRecord>> onChange) {
+                int n = watches.incrementAndGet();
+                log.add("watch " + n);
+                return () -> log.add("close " + n);
+            }
+        };
+        LeaderElector elector = new LeaderElector(store, new LeaseSettings("test", "leasecron", "pod-a", Duration.ofSeconds(15),
+                Duration.ofSeconds(10), Duration.ofSeconds(2), Duration.ZERO), new FakeClock(T0));
+        elector.restartLeaseWatch();
+        elector.watchLease();
+        elector.restartLeaseWatch();
+        elector.close();
+        elector.restartLeaseWatch();
+        assertEquals(List.of("watch 1", "close 1", "watch 2", "close 2"), log);
+    }
 }

@@ -9,6 +9,10 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 
 /**
@@ -17,7 +21,21 @@ import java.util.HashMap;
  */
 public final class MockApiServer implements AutoCloseable {
     private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-            new KubernetesCrudDispatcher(), false);
+            new KubernetesCrudDispatcher() {
+                /**
+                 * {@code GET /version} with a {@code Date} header, as every answer of a real API server has (the clock
+                 * check reads it); the CRUD dispatcher alone answers it with an empty list and no date.
+                 */
+                @Override
+                public MockResponse handleGet(String path) {
+                    if (!"/version".equals(path)) {
+                        return super.handleGet(path);
+                    }
+                    return new MockResponse().setResponseCode(200).setHeader("Content-Type", "application/json")
+                            .setHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
+                            .setBody("{\"major\":\"1\",\"minor\":\"33\",\"gitVersion\":\"v1.33.0-fabric8-mock\"}");
+                }
+            }, false);
 
     public MockApiServer() {
         server.init();
