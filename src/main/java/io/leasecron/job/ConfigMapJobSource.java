@@ -35,6 +35,8 @@ public final class ConfigMapJobSource implements AutoCloseable {
     private final JobCatalogue catalogue;
     /** By {@code <namespace>/<name>}. */
     private final Map<String, Ref> applied = new ConcurrentHashMap<>();
+    /** Per ConfigMap, the version whose application to the catalogue has returned: what {@link #loaded()} judges. */
+    private final Map<String, String> reached = new ConcurrentHashMap<>();
     private volatile SharedIndexInformer<ConfigMap> informer;
     private volatile boolean loaded;
     private boolean closed;
@@ -118,6 +120,7 @@ public final class ConfigMapJobSource implements AutoCloseable {
     }
 
     private synchronized void remove(String ns, String name, String why) {
+        reached.remove(ns + "/" + name);
         if (applied.remove(ns + "/" + name) != null) {
             catalogue.removeSource(qualified ? ns : "", name);
             LOG.infof("ConfigMap %s/%s %s: its jobs are unscheduled", ns, name, why);
@@ -159,11 +162,14 @@ public final class ConfigMapJobSource implements AutoCloseable {
                 catalogue.reportSourceProblem(JobId.sourceKey(source, name), "binaryData keys " + cm.getBinaryData().keySet()
                         + " are ignored; job specs go under data as YAML text");
             }
+            // The ref first: Events about the version being applied point at it.
             applied.put(ns + "/" + name, new Ref(ns, name, cm.getMetadata().getUid(), cm.getMetadata().getResourceVersion()));
             catalogue.apply(source, name, data);
         } catch (RuntimeException e) {
             // One ConfigMap that cannot be applied must not stop the informer from delivering the others.
             LOG.errorf(e, "ConfigMap %s/%s could not be applied; its previous jobs stay as they were", ns, name);
+        } finally {
+            reached.put(ns + "/" + name, cm.getMetadata().getResourceVersion());
         }
     }
 
@@ -183,8 +189,8 @@ public final class ConfigMapJobSource implements AutoCloseable {
             if (!admitted.test(cm.getMetadata().getNamespace())) {
                 continue;
             }
-            Ref r = applied.get(cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName());
-            if (r == null || !Objects.equals(r.resourceVersion(), cm.getMetadata().getResourceVersion())) {
+            String version = reached.get(cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName());
+            if (!Objects.equals(version, cm.getMetadata().getResourceVersion())) {
                 return false;
             }
         }

@@ -60,6 +60,44 @@ class ConfigMapJobSourceTest {
         }
     }
 
+    /**
+     * The first list counts as loaded only once the catalogue has taken in every job of it: a replica campaigns for
+     * the Lease on {@code loaded()}, and a takeover's catch-up covers only the jobs its engine has.
+     */
+    @Test
+    void the_first_list_is_not_loaded_while_its_jobs_are_still_being_applied() throws Exception {
+        CountDownLatch applying = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        JobCatalogue catalogue = new JobCatalogue(new JobCatalogue.Sink() {
+            @Override
+            public void upsert(JobSpec spec) {
+                applying.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void remove(JobId id) {
+            }
+        });
+        try (MockApiServer api = new MockApiServer(); KubernetesClient client = api.client("test");
+                ConfigMapJobSource source = new ConfigMapJobSource(client, "test", catalogue)) {
+            put(client, "first");
+            source.start();
+            assertTrue(applying.await(10, TimeUnit.SECONDS), "the first list reaches the catalogue");
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+            while (System.nanoTime() < until) {
+                assertFalse(source.loaded(), "not loaded while the first list's jobs are being applied");
+            }
+            release.countDown();
+            Await.until(source::loaded, "loaded once the catalogue has the first list");
+            assertEquals(1, catalogue.entries().size());
+        }
+    }
+
     @Test
     void a_source_started_while_the_api_is_unreachable_loads_its_jobs_once_it_is_back() throws Exception {
         JobCatalogue catalogue = new JobCatalogue(new JobCatalogue.Sink() {
