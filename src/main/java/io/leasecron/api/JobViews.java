@@ -14,6 +14,7 @@ import io.leasecron.schedule.DstPolicy;
 import io.leasecron.schedule.Durations;
 import io.leasecron.schedule.Occurrence;
 import io.leasecron.schedule.ScheduleDescriber;
+import io.leasecron.text.Redaction;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -96,10 +97,14 @@ final class JobViews {
         return new NextRun(time(o.time()), o.wallTime().toString(), change);
     }
 
+    /**
+     * The spec as written, except what {@link Redaction} hides: the URL's sensitive query values, and URLs quoted in
+     * text fields (description, body, header and variable values, command arguments); Secret references, never values.
+     */
     static Map<String, Object> spec(JobSpec s) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (!s.description().isEmpty()) {
-            m.put("description", s.description());
+            m.put("description", Redaction.text(s.description()));
         }
         if (s.runAt().isPresent()) {
             m.put("runAt", time(s.runAt().get()));
@@ -119,23 +124,25 @@ final class JobViews {
                 "maxBackoff", Durations.format(s.retry().maxBackoff())));
         if (s.action() instanceof HttpAction h) {
             Map<String, Object> http = new LinkedHashMap<>();
-            http.put("url", h.url().toString());
+            http.put("url", Redaction.url(h.url())); // the request goes to h.url() as written
             http.put("method", h.method());
             if (!h.headers().isEmpty() || !h.secretHeaders().isEmpty()) {
-                Map<String, Object> headers = new LinkedHashMap<>(h.headers());
+                Map<String, Object> headers = new LinkedHashMap<>();
+                h.headers().forEach((k, v) -> headers.put(k, Redaction.text(v)));
                 h.secretHeaders().forEach((k, v) -> headers.put(k, secret(v)));
                 http.put("headers", headers);
             }
             if (h.body() != null) {
-                http.put("body", h.body());
+                http.put("body", Redaction.text(h.body()));
             }
             http.put("expectStatus", h.expectStatus().toString());
             m.put("http", http);
         } else if (s.action() instanceof ShellAction sh) {
             Map<String, Object> shell = new LinkedHashMap<>();
-            shell.put("command", sh.command());
+            shell.put("command", sh.command().stream().map(Redaction::text).toList());
             if (!sh.env().isEmpty() || !sh.secretEnv().isEmpty()) {
-                Map<String, Object> env = new LinkedHashMap<>(sh.env());
+                Map<String, Object> env = new LinkedHashMap<>();
+                sh.env().forEach((k, v) -> env.put(k, Redaction.text(v)));
                 sh.secretEnv().forEach((k, v) -> env.put(k, secret(v)));
                 shell.put("env", env);
             }

@@ -11,6 +11,7 @@ import io.leasecron.execution.Fire;
 import io.leasecron.execution.RunResult;
 import io.leasecron.job.ConcurrencyPolicy;
 import io.leasecron.job.JobSpec;
+import io.leasecron.text.Redaction;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -412,7 +413,10 @@ final class Supervisor {
                 Duration.between(run.startedOr(now), now), run.spec.timeout(), willRetry));
     }
 
-    /** Ends an attempt exactly once: either its result, or an error text. */
+    /**
+     * Ends an attempt exactly once: either its result, or an error text. Every outcome text is redacted here
+     * ({@link Redaction#text}), where it becomes an event: the log, run history, API and Kubernetes Events all show it.
+     */
     private void finish(Run run, RunResult result, String error, boolean mayRetry, Instant now) {
         if (!run.finished.compareAndSet(false, true)) {
             return;
@@ -424,11 +428,12 @@ final class Supervisor {
         boolean willRetry = release(run, failed && mayRetry, now);
         Duration duration = Duration.between(run.startedOr(now), now);
         if (result instanceof RunResult.Skipped k) {
-            listeners.publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.CONCURRENCY, k.detail()));
+            listeners.publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.CONCURRENCY, Redaction.text(k.detail())));
         } else if (result instanceof RunResult.Succeeded s) {
-            listeners.publish(new SucceededExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, duration, s.detail()));
+            listeners.publish(new SucceededExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, duration,
+                    Redaction.text(s.detail())));
         } else {
-            String why = result != null ? result.detail() : error;
+            String why = Redaction.text(result != null ? result.detail() : error);
             listeners.publish(new FailedExecution(run.spec.id(), run.slot, run.attempt, run.term, replica, duration, why, willRetry));
         }
     }

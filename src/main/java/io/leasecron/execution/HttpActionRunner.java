@@ -2,6 +2,7 @@ package io.leasecron.execution;
 
 import io.leasecron.job.HttpAction;
 import io.leasecron.job.SecretResolver;
+import io.leasecron.text.Redaction;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -29,7 +30,8 @@ import java.util.concurrent.Executor;
  *
  * <p>Cancelling the returned future aborts the exchange; the request timeout is the job timeout as a backstop.
  * Only the status line decides the outcome; at most {@value #MAX_BODY_EXCERPT} characters of the response body
- * are kept for the run history of a failure, with Secret values redacted.
+ * are kept for the run history of a failure, with Secret values redacted. The request goes to the URL as written;
+ * every outcome shows it, and any URL quoted by the client or the target, as {@link Redaction} renders it.
  */
 public final class HttpActionRunner implements ActionRunner {
     public static final DateTimeFormatter SCHEDULED_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'")
@@ -157,10 +159,11 @@ public final class HttpActionRunner implements ActionRunner {
             if (outcome instanceof HttpTransport.Outcome.Answered a) {
                 return http.expectStatus().matches(a.status()) ? new RunResult.Succeeded("HTTP " + a.status())
                         : new RunResult.Failed("HTTP " + a.status() + ", expected " + http.expectStatus()
-                                + excerpt(Redaction.redact(a.body() == null ? "" : a.body(), secretValues)));
+                                + excerpt(Redaction.text(Redaction.secretValues(a.body() == null ? "" : a.body(), secretValues))));
             }
             HttpTransport.Outcome.Failed f = (HttpTransport.Outcome.Failed) outcome;
-            return new RunResult.Failed(http.method() + " " + http.url() + " failed: " + f.error()
+            // The transport's error may quote the URL; neither copy may show a credential of its query.
+            return new RunResult.Failed(http.method() + " " + Redaction.url(http.url()) + " failed: " + Redaction.text(f.error())
                     + (f.mayHaveReached() ? "; the target may have received it" : ""));
         }
     }

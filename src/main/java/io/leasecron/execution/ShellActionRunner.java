@@ -3,6 +3,7 @@ package io.leasecron.execution;
 import io.leasecron.job.SecretResolver;
 
 import io.leasecron.job.ShellAction;
+import io.leasecron.text.Redaction;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -133,7 +134,7 @@ public final class ShellActionRunner implements ActionRunner {
             if (total == 0) {
                 return "";
             }
-            String text = Redaction.redact(kept.toString(StandardCharsets.UTF_8), secretValues).strip();
+            String text = Redaction.secretValues(kept.toString(StandardCharsets.UTF_8), secretValues).strip();
             String shown = text.length() > MAX_EXCERPT ? "…" + text.substring(text.length() - MAX_EXCERPT) : text;
             return "; output (" + total + " bytes, the last " + Math.min(total, MAX_EXCERPT) + " shown): " + shown.replaceAll("\\s+", " ");
         }

@@ -11,6 +11,7 @@ import io.leasecron.schedule.Durations;
 import io.leasecron.schedule.InvalidScheduleException;
 import io.leasecron.schedule.Schedule;
 import io.leasecron.schedule.Schedules;
+import io.leasecron.text.Redaction;
 import io.leasecron.text.Suggestions;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -297,20 +298,33 @@ public final class JobSpecParser {
             return new HttpAction(url, method, headers, secretHeaders, body.orElse(null), expect);
         }
 
+        /**
+         * The URL to call. A credential in its user-info is refused, since the spec is shown in the API and its
+         * text is kept in the ConfigMap; it goes in a header from a Secret instead. Every message shows the URL
+         * as {@link Redaction#url(String)} renders it, never the credential.
+         */
         private URI url(String text) {
+            String shown = Redaction.url(text.trim());
+            if (Redaction.hasUserInfo(text.trim())) {
+                problems.add("http.url \"" + shown + "\" has credentials before the host (user-info, masked here as "
+                        + Redaction.URL_MARK + "); remove them from the URL and send them in a header from a Secret, "
+                        + "e.g. headers: {Authorization: {valueFrom: {secretKeyRef: {name: my-secret, key: authorization}}}} "
+                        + "with the Secret's value \"Basic <base64 of user:password>\"");
+                return null;
+            }
             try {
                 URI u = new URI(text.trim());
                 if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) {
-                    problems.add("http.url \"" + text + "\" must be an absolute http:// or https:// URL");
+                    problems.add("http.url \"" + shown + "\" must be an absolute http:// or https:// URL");
                     return null;
                 }
                 if (u.getHost() == null || u.getHost().isEmpty()) {
-                    problems.add("http.url \"" + text + "\" has no host; write e.g. http://billing.default.svc:8080/hooks/nightly");
+                    problems.add("http.url \"" + shown + "\" has no host; write e.g. http://billing.default.svc:8080/hooks/nightly");
                     return null;
                 }
                 return u;
             } catch (URISyntaxException e) {
-                problems.add("http.url \"" + text + "\" is not a valid URL: " + e.getReason() + " at index " + e.getIndex()
+                problems.add("http.url \"" + shown + "\" is not a valid URL: " + e.getReason() + " at index " + e.getIndex()
                         + "; percent-encode spaces and special characters");
                 return null;
             }

@@ -17,6 +17,7 @@ import io.leasecron.testing.Await;
 import io.leasecron.testing.LocalJobsDirectory;
 import io.leasecron.testing.Management;
 import io.leasecron.testing.MetricsCatalogue;
+import io.leasecron.testing.RecordingTarget;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -184,6 +185,68 @@ class ApiTest {
                     .body("problems", equalTo(List.of("key \"nightly invoices\" is not a valid ConfigMap key: use only letters,"
                             + " digits, '-', '_' and '.' (e.g. \"nightly-invoices\")")))
                     .body("nextRuns", hasSize(0));
+        } finally {
+            Files.deleteIfExists(file);
+            lifecycle.reloadJobs();
+        }
+    }
+
+    /**
+     * A credential in a job's URL: the target gets the query as written, the API shows it masked in the spec and in
+     * the run history (here the target echoes it); a URL with user-info is listed invalid, its password nowhere.
+     */
+    @Test
+    void a_credential_in_a_job_url_is_masked_in_the_api_while_the_target_gets_it_and_user_info_is_refused() throws Exception {
+        Path file = LocalJobsDirectory.directory().resolve("creds.yaml");
+        try (RecordingTarget target = new RecordingTarget()) {
+            target.reply(r -> new RecordingTarget.Reply(403, "refused " + r.path() + "?" + r.query(), null));
+            Files.writeString(file, """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: creds
+                      labels:
+                        leasecron.io/jobs: "true"
+                    data:
+                      keyed: |
+                        schedule: "@every 1s"
+                        http: {url: "%s", method: GET}
+                      userinfo: |
+                        schedule: "@every 1m"
+                        http: {url: "https://deploy:hunter2@billing.example/hooks"}
+                    """.formatted(target.url("/export?api_key=abc123&x=1")));
+            lifecycle.reloadJobs();
+            RecordingTarget.Request request = target.take();
+            assertEquals("/export", request.path());
+            assertEquals("api_key=abc123&x=1", request.query(), "the target gets the real query");
+
+            String masked = target.url("/export?api_key=***&x=1");
+            Await.until(() -> !given().get("/api/v1/jobs/creds/keyed/runs").then().extract().jsonPath().getList("$").isEmpty(),
+                    "creds/keyed has run");
+            String detail = given().get("/api/v1/jobs/creds/keyed").then().statusCode(200)
+                    .body("spec.http.url", equalTo(masked))
+                    .body("recentRuns[0].outcome", equalTo("failed"))
+                    .body("recentRuns[0].detail", equalTo("HTTP 403, expected 2xx: refused /export?api_key=***&x=1"))
+                    .extract().asString();
+            String runs = given().get("/api/v1/jobs/creds/keyed/runs").then().statusCode(200)
+                    .body("[0].detail", equalTo("HTTP 403, expected 2xx: refused /export?api_key=***&x=1"))
+                    .extract().asString();
+
+            String problem = "http.url \"https://***@billing.example/hooks\" has credentials before the host (user-info, masked"
+                    + " here as ***); remove them from the URL and send them in a header from a Secret, e.g. headers:"
+                    + " {Authorization: {valueFrom: {secretKeyRef: {name: my-secret, key: authorization}}}} with the Secret's"
+                    + " value \"Basic <base64 of user:password>\"";
+            String invalid = given().get("/api/v1/jobs/creds/userinfo").then().statusCode(200)
+                    .body("valid", equalTo(false))
+                    .body("specVersion", equalTo("none"))
+                    .body("problems", equalTo(List.of(problem)))
+                    .body("error", equalTo("creds/userinfo: " + problem))
+                    .body("nextRuns", hasSize(0))
+                    .extract().asString();
+            String list = given().get("/api/v1/jobs").then().statusCode(200).extract().asString();
+            for (String shown : List.of(detail, runs, invalid, list)) {
+                assertTrue(!shown.contains("abc123") && !shown.contains("hunter2"), "a credential leaked: " + shown);
+            }
         } finally {
             Files.deleteIfExists(file);
             lifecycle.reloadJobs();

@@ -74,6 +74,27 @@ class HttpActionRunnerOverTransportTest {
     }
 
     /**
+     * The request goes to the URL as written, query credentials and all; the outcome shows it redacted, and so is a
+     * copy of the URL inside the client's error or in the target's answer.
+     */
+    @Test
+    void a_credential_in_the_query_is_sent_but_every_outcome_shows_it_masked() {
+        String url = "http://billing.example:8080/hooks/nightly?api_key=abc123&x=1";
+        Fire fire = new Fire(Jobs.spec("billing/nightly", "schedule: \"@every 1m\"\nhttp: {url: \"" + url + "\"}\n"),
+                SLOT, 1, 42, "pod-a");
+        CompletableFuture<RunResult> failed = runner.start(fire);
+        assertEquals(java.net.URI.create(url), transport.last().request().url());
+        transport.last().fail("IOException: connection to " + url + " reset", true);
+        assertEquals(new RunResult.Failed("POST http://billing.example:8080/hooks/nightly?api_key=***&x=1 failed: "
+                + "IOException: connection to http://billing.example:8080/hooks/nightly?api_key=***&x=1 reset; "
+                + "the target may have received it"), failed.join());
+
+        CompletableFuture<RunResult> answered = runner.start(new Fire(fire.spec(), SLOT, 2, 42, "pod-a"));
+        transport.last().answer(401, "bad key in /hooks/nightly?api_key=abc123&x=1");
+        assertEquals(new RunResult.Failed("HTTP 401, expected 2xx: bad key in /hooks/nightly?api_key=***&x=1"), answered.join());
+    }
+
+    /**
      * The target may have acted on a request whose connection failed after it was made (it crashed, a proxy reset the
      * connection): sending it again would be a second delivery of the same attempt. The attempt fails; a next attempt,
      * if the job's retry allows one, carries the next attempt number.

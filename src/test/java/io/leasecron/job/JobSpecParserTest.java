@@ -1,6 +1,7 @@
 package io.leasecron.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -216,6 +217,39 @@ class JobSpecParserTest {
     void an_invalid_spec_is_rejected_with_a_message_naming_the_job_the_field_and_the_fix(String yaml, String message) {
         InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class, () -> parse(yaml));
         assertEquals(message, e.getMessage());
+    }
+
+    static final String USER_INFO_FIX = " has credentials before the host (user-info, masked here as ***); remove them "
+            + "from the URL and send them in a header from a Secret, e.g. headers: {Authorization: {valueFrom: {secretKeyRef: "
+            + "{name: my-secret, key: authorization}}}} with the Secret's value \"Basic <base64 of user:password>\"";
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @MethodSource("userInfoUrls")
+    void a_url_with_credentials_before_the_host_is_refused_without_quoting_them(String url, String shown) {
+        InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class,
+                () -> parse("schedule: \"@every 1m\"\nhttp: {url: \"" + url + "\"}\n"));
+        assertEquals(List.of("http.url \"" + shown + "\"" + USER_INFO_FIX), e.problems());
+        assertEquals("reports/cleanup: http.url \"" + shown + "\"" + USER_INFO_FIX, e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2") || e.getMessage().contains("ghp_abc123"), e.getMessage());
+    }
+
+    static Stream<Arguments> userInfoUrls() {
+        return Stream.of(
+                Arguments.of("https://deploy:hunter2@billing.example/hooks", "https://***@billing.example/hooks"),
+                Arguments.of("https://ghp_abc123@billing.example", "https://***@billing.example"),
+                Arguments.of("https://deploy:hunter2@@billing.example/x?api_key=hunter2", "https://***@billing.example/x?api_key=***"),
+                Arguments.of("https://deploy:hun ter2@billing.example/x", "https://***@billing.example/x"),
+                Arguments.of("ftp://deploy:hunter2@billing.example/x", "ftp://***@billing.example/x"));
+    }
+
+    @Test
+    void a_url_with_a_credential_in_its_query_is_accepted_and_kept_as_written_for_the_request() throws Exception {
+        HttpAction h = (HttpAction) parse("schedule: \"@every 1m\"\nhttp: {url: \"https://x.example/a?api_key=abc123&x=1\"}\n").action();
+        assertEquals(URI.create("https://x.example/a?api_key=abc123&x=1"), h.url());
+        InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class,
+                () -> parse("schedule: \"@every 1m\"\nhttp: {url: \"http://x.example/a b?token=abc123\"}\n"));
+        assertEquals(List.of("http.url \"http://x.example/a b?token=***\" is not a valid URL: Illegal character in path at index 18; "
+                + "percent-encode spaces and special characters"), e.problems());
     }
 
     @Test

@@ -18,7 +18,8 @@ import java.util.function.Function;
 /** A real HTTP endpoint on loopback that records every request and answers as scripted. */
 public final class RecordingTarget implements AutoCloseable {
 
-    public record Request(String method, String path, Map<String, String> headers, String body) {
+    /** {@code query}: the raw query string as received, {@code null} without one. */
+    public record Request(String method, String path, String query, Map<String, String> headers, String body) {
         public String header(String name) {
             return headers.get(name.toLowerCase(java.util.Locale.ROOT));
         }
@@ -42,7 +43,8 @@ public final class RecordingTarget implements AutoCloseable {
             Map<String, String> headers = new TreeMap<>();
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(",", v)));
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body);
+            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                    exchange.getRequestURI().getRawQuery(), headers, body);
             requests.add(request);
             Reply reply = script.apply(request);
             try {
