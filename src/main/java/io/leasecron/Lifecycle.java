@@ -14,6 +14,7 @@ import io.leasecron.execution.KubernetesJobRunner;
 import io.leasecron.execution.ShellActionRunner;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.JobCatalogue;
+import io.leasecron.job.KubernetesJobPolicy;
 import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.LeaderStatus;
 import io.leasecron.leader.LeaseSettings;
@@ -59,13 +60,14 @@ public class Lifecycle {
                 config.engine().shutdownGrace(), config.engine().maxConcurrentRuns(), config.engine().limitMode());
         String userAgent = "leasecron/" + config.replica();
         boolean shell = config.shell().enabled();
+        KubernetesJobPolicy jobPolicy = policy(config.kubernetesJobPolicy());
         Replica.Runners runners = (secrets, k8s, namespace) -> {
-            jobRunner = k8s == null ? null : new KubernetesJobRunner(k8s, namespace);
+            jobRunner = k8s == null ? null : new KubernetesJobRunner(k8s, namespace, jobPolicy);
             httpRunner = new HttpActionRunner(dispatch, userAgent, secrets);
             return new ActionRunners(httpRunner, shell ? new ShellActionRunner(secrets) : null, jobRunner);
         };
         var parts = new Replica.Parts(config.replica(), SystemClock.INSTANCE, settings, config.history().runsPerJob(), registry,
-                runners, dispatch, new JobSpecParser.Options(shell));
+                runners, dispatch, new JobSpecParser.Options(shell, jobPolicy));
         if (mode == LeasecronConfig.Mode.kubernetes) {
             KubernetesClient base = quarkusClient.get();
             String namespace = config.namespace().filter(n -> !n.isBlank()).orElseGet(() ->
@@ -89,6 +91,12 @@ public class Lifecycle {
             this.client = null;
             this.replica = Replica.local(parts, config.jobsDir());
         }
+    }
+
+    private static KubernetesJobPolicy policy(LeasecronConfig.KubernetesJobPolicyConfig p) {
+        return new KubernetesJobPolicy(p.allowedServiceAccounts(), p.allowPrivileged(), p.allowHostNamespaces(), p.allowHostPath(),
+                p.allowedCapabilities().orElse(java.util.List.of()), p.allowPrivilegeEscalation(),
+                p.allowedImagePrefixes().orElse(java.util.List.of()));
     }
 
     /**

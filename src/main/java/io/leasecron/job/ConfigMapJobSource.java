@@ -34,6 +34,11 @@ public final class ConfigMapJobSource implements AutoCloseable {
     private final JobCatalogue catalogue;
     /** By {@code <namespace>/<name>}. */
     private final Map<String, Ref> applied = new ConcurrentHashMap<>();
+    /**
+     * The resourceVersion of each ConfigMap once the catalogue has it: {@link #applied} is set before (Events about its
+     * jobs name it), and the catalogue may take a while (the dry run of kubernetesJob templates).
+     */
+    private final Map<String, String> done = new ConcurrentHashMap<>();
     private SharedIndexInformer<ConfigMap> informer;
     private volatile boolean loaded;
 
@@ -93,6 +98,7 @@ public final class ConfigMapJobSource implements AutoCloseable {
     }
 
     private synchronized void remove(String ns, String name, String why) {
+        done.remove(ns + "/" + name);
         if (applied.remove(ns + "/" + name) != null) {
             catalogue.removeSource(qualified ? ns : "", name);
             LOG.infof("ConfigMap %s/%s %s: its jobs are unscheduled", ns, name, why);
@@ -139,6 +145,8 @@ public final class ConfigMapJobSource implements AutoCloseable {
         } catch (RuntimeException e) {
             // One ConfigMap that cannot be applied must not stop the informer from delivering the others.
             LOG.errorf(e, "ConfigMap %s/%s could not be applied; its previous jobs stay as they were", ns, name);
+        } finally {
+            done.put(ns + "/" + name, cm.getMetadata().getResourceVersion());
         }
     }
 
@@ -158,8 +166,8 @@ public final class ConfigMapJobSource implements AutoCloseable {
             if (!admitted.test(cm.getMetadata().getNamespace())) {
                 continue;
             }
-            Ref r = applied.get(cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName());
-            if (r == null || !Objects.equals(r.resourceVersion(), cm.getMetadata().getResourceVersion())) {
+            String applied = done.get(cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName());
+            if (!Objects.equals(applied, cm.getMetadata().getResourceVersion())) {
                 return false;
             }
         }
