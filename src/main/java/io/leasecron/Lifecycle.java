@@ -93,7 +93,8 @@ public class Lifecycle {
         }
     }
 
-    private static KubernetesJobPolicy policy(LeasecronConfig.KubernetesJobPolicyConfig p) {
+    /** The policy the operator configured ({@code LEASECRON_KUBERNETES_JOB_POLICY_*}). */
+    static KubernetesJobPolicy policy(LeasecronConfig.KubernetesJobPolicyConfig p) {
         return new KubernetesJobPolicy(p.allowedServiceAccounts(), p.allowPrivileged(), p.allowHostNamespaces(), p.allowHostPath(),
                 p.allowedCapabilities().orElse(java.util.List.of()), p.allowPrivilegeEscalation(),
                 p.allowedImagePrefixes().orElse(java.util.List.of()));
