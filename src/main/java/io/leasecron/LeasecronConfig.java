@@ -109,6 +109,50 @@ public interface LeasecronConfig {
         boolean enabled();
     }
 
+    /** What {@code kubernetesJob} templates may ask for (docs/rbac.md, "What a job may ask for"). */
+    KubernetesJobPolicyConfig kubernetesJobPolicy();
+
+    /**
+     * Each rule refuses, by default, what a pod could use to gain rights its author does not have; a template asking
+     * for more is listed invalid with the rule named, and checked again before each Job is created.
+     */
+    interface KubernetesJobPolicyConfig {
+        /**
+         * Service accounts the pods may run as, comma-separated, {@code *} for any
+         * (LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_SERVICE_ACCOUNTS). A template that names none runs as {@code default}.
+         */
+        @WithDefault("default")
+        List<String> allowedServiceAccounts();
+
+        /** Privileged (and Windows host-process) containers (LEASECRON_KUBERNETES_JOB_POLICY_ALLOW_PRIVILEGED). */
+        @WithDefault("false")
+        boolean allowPrivileged();
+
+        /** hostNetwork, hostPID and hostIPC (LEASECRON_KUBERNETES_JOB_POLICY_ALLOW_HOST_NAMESPACES). */
+        @WithDefault("false")
+        boolean allowHostNamespaces();
+
+        /** hostPath volumes (LEASECRON_KUBERNETES_JOB_POLICY_ALLOW_HOST_PATH). */
+        @WithDefault("false")
+        boolean allowHostPath();
+
+        /**
+         * Linux capabilities containers may add, comma-separated, {@code *} for any; unset: none
+         * (LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_CAPABILITIES).
+         */
+        Optional<List<String>> allowedCapabilities();
+
+        /** Containers with allowPrivilegeEscalation: true (LEASECRON_KUBERNETES_JOB_POLICY_ALLOW_PRIVILEGE_ESCALATION). */
+        @WithDefault("false")
+        boolean allowPrivilegeEscalation();
+
+        /**
+         * Image prefixes, comma-separated, e.g. {@code registry.example.com/team/}; unset: any image
+         * (LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_IMAGE_PREFIXES).
+         */
+        Optional<List<String>> allowedImagePrefixes();
+    }
+
     /** Run history kept in memory per job. */
     HistoryConfig history();
 

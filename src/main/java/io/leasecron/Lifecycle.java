@@ -15,6 +15,7 @@ import io.leasecron.execution.ShellActionRunner;
 import io.leasecron.housekeeping.Housekeeping;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.JobCatalogue;
+import io.leasecron.job.KubernetesJobPolicy;
 import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.LeaderStatus;
 import io.leasecron.leader.LeaseSettings;
@@ -65,13 +66,14 @@ public class Lifecycle {
                 config.engine().shutdownGrace(), config.engine().maxConcurrentRuns(), config.engine().limitMode());
         String userAgent = "leasecron/" + config.replica();
         boolean shell = config.shell().enabled();
+        KubernetesJobPolicy jobPolicy = policy(config.kubernetesJobPolicy());
         Replica.Runners runners = (secrets, k8s, namespace) -> {
-            jobRunner = k8s == null ? null : new KubernetesJobRunner(k8s, namespace);
+            jobRunner = k8s == null ? null : new KubernetesJobRunner(k8s, namespace, jobPolicy);
             httpRunner = new HttpActionRunner(dispatch, userAgent, secrets);
             return new ActionRunners(httpRunner, shell ? new ShellActionRunner(secrets) : null, jobRunner);
         };
         var parts = new Replica.Parts(config.replica(), SystemClock.INSTANCE, settings, config.history().runsPerJob(), registry,
-                runners, dispatch, new JobSpecParser.Options(shell));
+                runners, dispatch, new JobSpecParser.Options(shell, jobPolicy));
         if (mode == LeasecronConfig.Mode.kubernetes) {
             KubernetesClient base = quarkusClient.get();
             String namespace = config.namespace().filter(n -> !n.isBlank()).orElseGet(() ->
@@ -100,6 +102,13 @@ public class Lifecycle {
             this.client = null;
             this.replica = Replica.local(parts, config.jobsDir());
         }
+    }
+
+    /** The policy the operator configured ({@code LEASECRON_KUBERNETES_JOB_POLICY_*}). */
+    static KubernetesJobPolicy policy(LeasecronConfig.KubernetesJobPolicyConfig p) {
+        return new KubernetesJobPolicy(p.allowedServiceAccounts(), p.allowPrivileged(), p.allowHostNamespaces(), p.allowHostPath(),
+                p.allowedCapabilities().orElse(java.util.List.of()), p.allowPrivilegeEscalation(),
+                p.allowedImagePrefixes().orElse(java.util.List.of()));
     }
 
     /**

@@ -6,6 +6,7 @@ import io.leasecron.engine.Engine;
 import io.leasecron.engine.EngineSettings;
 import io.leasecron.engine.LeaderGate;
 import io.leasecron.execution.ActionRunner;
+import io.leasecron.execution.KubernetesJobDryRun;
 import io.leasecron.execution.KubernetesJobSweep;
 import io.leasecron.execution.KubernetesSecrets;
 import io.leasecron.housekeeping.ApiServerDate;
@@ -16,6 +17,7 @@ import io.leasecron.housekeeping.StalledWatches;
 import io.leasecron.job.ConfigMapJobSources;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.SecretResolver;
+import io.leasecron.job.SpecCheck;
 import io.leasecron.job.DirectoryJobSource;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
@@ -111,7 +113,7 @@ public final class Replica implements AutoCloseable {
                 history.forget(id);
                 metrics.forget(id);
             }
-        }, p.options());
+        }, p.options(), client == null ? SpecCheck.NONE : new KubernetesJobDryRun(client, namespace));
         JobStateMetrics jobStates = new JobStateMetrics(catalogue, engine);
         prometheus(p.registry()).ifPresent(r -> jobStates.bindTo(r.getPrometheusRegistry()));
         if (directory != null) {

@@ -5,12 +5,14 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FieldValidateable.Validation;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.leasecron.job.ConcurrencyPolicy;
 import io.leasecron.job.JobId;
 import io.leasecron.job.KubernetesJobAction;
+import io.leasecron.job.KubernetesJobPolicy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -61,10 +63,21 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
     /** By namespace. */
     private final Map<String, SharedIndexInformer<Job>> informers = new ConcurrentHashMap<>();
 
-    /** @param namespace the service's namespace: where the Jobs of jobs whose ids name no namespace are created */
+    private final KubernetesJobPolicy policy;
+
+    /** With the default {@link KubernetesJobPolicy}. */
     public KubernetesJobRunner(KubernetesClient client, String namespace) {
+        this(client, namespace, KubernetesJobPolicy.DEFAULT);
+    }
+
+    /**
+     * @param namespace the service's namespace: where the Jobs of jobs whose ids name no namespace are created
+     * @param policy checked again before each creation, whatever the spec was checked against when it was loaded
+     */
+    public KubernetesJobRunner(KubernetesClient client, String namespace, KubernetesJobPolicy policy) {
         this.client = client;
         this.namespace = namespace;
+        this.policy = policy;
     }
 
     /** The Job's name: readable, unique per job (a hash of the id), slot (epoch seconds) and attempt; ≤ 63 chars. */
@@ -115,6 +128,12 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
 
     private void create(Fire fire, String namespace, String name, CompletableFuture<RunResult> result) {
         KubernetesJobAction action = (KubernetesJobAction) fire.spec().action();
+        List<String> refused = policy.violations(action.template());
+        if (!refused.isEmpty()) {
+            result.complete(new RunResult.Failed("Job " + name + " not created, the kubernetesJob policy refuses it: "
+                    + String.join("; ", refused)));
+            return;
+        }
         String label = jobLabel(fire.spec().id());
         ensureInformer(namespace);
         List<Job> running = list(namespace, label).stream().filter(j -> !j.getMetadata().getName().equals(name) && finished(j).isEmpty()).toList();
@@ -128,31 +147,20 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
                 running.forEach(j -> delete(namespace, j.getMetadata().getName(), "replaced by slot " + fire.slot() + " (concurrencyPolicy Replace)"));
             }
         }
-        Job job = new Job();
-        var template = action.template();
-        ObjectMeta meta = new ObjectMeta();
-        Map<String, String> labels = new HashMap<>(template.getMetadata() == null || template.getMetadata().getLabels() == null
-                ? Map.of() : template.getMetadata().getLabels());
-        labels.put(JOB_LABEL, label);
-        labels.put(MANAGED, "leasecron");
-        Map<String, String> annotations = new HashMap<>(template.getMetadata() == null || template.getMetadata().getAnnotations() == null
-                ? Map.of() : template.getMetadata().getAnnotations());
+        Map<String, String> annotations = new HashMap<>();
         annotations.put("leasecron.io/job-id", fire.spec().id().toString());
         annotations.put("leasecron.io/scheduled-time", HttpActionRunner.SCHEDULED_TIME.format(fire.slot()));
         annotations.put("leasecron.io/term", Long.toString(fire.term()));
         annotations.put("leasecron.io/replica", fire.replica());
         annotations.put("leasecron.io/attempt", Integer.toString(fire.attempt()));
         annotations.put("leasecron.io/idempotency-key", fire.idempotencyKey());
-        meta.setName(name);
-        meta.setNamespace(namespace);
-        meta.setLabels(labels);
-        meta.setAnnotations(annotations);
-        job.setMetadata(meta);
-        job.setSpec(template.getSpec());
+        Job job = job(action, namespace, name, label, annotations);
         waiting.put(namespace + "/" + name, result);
         Job current;
         try {
-            current = client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+            // Strict: a field the API server does not know fails the run with its name instead of being dropped,
+            // should the check when the spec was loaded not have reached the server.
+            current = client.batch().v1().jobs().inNamespace(namespace).resource(job).fieldValidation(Validation.STRICT).create();
             LOG.debugf("%s slot %s: created Job %s", fire.spec().id(), fire.slot(), name);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
@@ -178,6 +186,30 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
         } else {
             result.thenRun(() -> api.execute(() -> cleanUp(action, namespace, label)));
         }
+    }
+
+    /**
+     * The Job created for one attempt: the template's metadata with leasecron's label and {@code annotations} added, and
+     * the template's spec. The same for the dry run when the spec is loaded ({@link KubernetesJobDryRun}).
+     */
+    static Job job(KubernetesJobAction action, String namespace, String name, String label, Map<String, String> annotations) {
+        var template = action.template();
+        Map<String, String> labels = new HashMap<>(template.getMetadata() == null || template.getMetadata().getLabels() == null
+                ? Map.of() : template.getMetadata().getLabels());
+        labels.put(JOB_LABEL, label);
+        labels.put(MANAGED, "leasecron");
+        Map<String, String> all = new HashMap<>(template.getMetadata() == null || template.getMetadata().getAnnotations() == null
+                ? Map.of() : template.getMetadata().getAnnotations());
+        all.putAll(annotations);
+        ObjectMeta meta = new ObjectMeta();
+        meta.setName(name);
+        meta.setNamespace(namespace);
+        meta.setLabels(labels);
+        meta.setAnnotations(all);
+        Job job = new Job();
+        job.setMetadata(meta);
+        job.setSpec(template.getSpec());
+        return job;
     }
 
     /** The Jobs of one leasecron job, straight from the API server. */

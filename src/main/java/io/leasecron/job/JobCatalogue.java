@@ -68,14 +68,21 @@ public final class JobCatalogue {
     private final List<Consumer<JobSpec>> scheduledListeners = new CopyOnWriteArrayList<>();
 
     private final JobSpecParser.Options options;
+    private final SpecCheck check;
 
     public JobCatalogue(Sink sink) {
         this(sink, JobSpecParser.Options.DEFAULT);
     }
 
     public JobCatalogue(Sink sink, JobSpecParser.Options options) {
+        this(sink, options, SpecCheck.NONE);
+    }
+
+    /** @param check run on each new or changed valid spec before it is scheduled; its problems make the spec invalid */
+    public JobCatalogue(Sink sink, JobSpecParser.Options options, SpecCheck check) {
         this.sink = Objects.requireNonNull(sink);
         this.options = Objects.requireNonNull(options);
+        this.check = Objects.requireNonNull(check);
     }
 
     public void onRejection(Consumer<Rejection> listener) {
@@ -97,7 +104,46 @@ public final class JobCatalogue {
      * YAML); an empty namespace gives ids that do not name one. Unchanged keys are left alone, so a resync or a rescan
      * never reschedules anything. A key that is not a valid ConfigMap key is listed with that error, never scheduled.
      */
-    public synchronized void apply(String namespace, String configMap, Map<String, String> data) {
+    public void apply(String namespace, String configMap, Map<String, String> data) {
+        apply(namespace, configMap, data, checked(namespace, configMap, data));
+    }
+
+    /**
+     * The {@link SpecCheck} problems of each key whose text is new or changed and parses, by key and text; run without
+     * the lock, so a slow check (an API call) holds up no reader. A key edited again meanwhile is checked next time.
+     */
+    private Map<String, Map.Entry<String, List<String>>> checked(String namespace, String configMap, Map<String, String> data) {
+        if (check == SpecCheck.NONE) {
+            return Map.of();
+        }
+        Map<String, Map.Entry<String, List<String>>> out = new HashMap<>();
+        for (Map.Entry<String, String> e : data.entrySet()) {
+            String text = e.getValue() == null ? "" : e.getValue();
+            JobId id;
+            try {
+                id = new JobId(namespace, configMap, e.getKey());
+            } catch (IllegalArgumentException ex) {
+                continue;
+            }
+            if (entry(id).map(old -> old.text().equals(text)).orElse(false)) {
+                continue;
+            }
+            try {
+                List<String> problems = check.problems(parse(id, text));
+                if (!problems.isEmpty()) {
+                    out.put(e.getKey(), Map.entry(text, problems));
+                }
+            } catch (InvalidJobSpecException ex) {
+                // reported by apply
+            } catch (RuntimeException ex) {
+                LOG.errorf(ex, "%s: checking the spec failed; it is scheduled unchecked", id);
+            }
+        }
+        return out;
+    }
+
+    private synchronized void apply(String namespace, String configMap, Map<String, String> data,
+            Map<String, Map.Entry<String, List<String>>> checked) {
         String source = JobId.sourceKey(namespace, configMap);
         try {
             new JobId(namespace, configMap, "-");
@@ -124,6 +170,10 @@ public final class JobCatalogue {
             JobId id = new JobId(namespace, configMap, key);
             try {
                 JobSpec spec = parse(id, text);
+                var refused = checked.get(key);
+                if (refused != null && refused.getKey().equals(text)) {
+                    throw new InvalidJobSpecException(id, refused.getValue());
+                }
                 sink.upsert(spec);
                 next.put(key, new Entry(id, Optional.of(spec), List.of(), text));
                 scheduled.add(spec);

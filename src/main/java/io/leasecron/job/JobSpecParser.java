@@ -76,9 +76,19 @@ public final class JobSpecParser {
      *
      * @param shellEnabled shell actions run programs on the replica's host: off unless enabled
      *        ({@code LEASECRON_SHELL_ENABLED})
+     * @param kubernetesJobPolicy what a {@code kubernetesJob} template may ask for; a template asking for more is invalid
      */
-    public record Options(boolean shellEnabled) {
+    public record Options(boolean shellEnabled, KubernetesJobPolicy kubernetesJobPolicy) {
         public static final Options DEFAULT = new Options(false);
+
+        public Options {
+            java.util.Objects.requireNonNull(kubernetesJobPolicy, "kubernetesJobPolicy");
+        }
+
+        /** With the default {@link KubernetesJobPolicy}. */
+        public Options(boolean shellEnabled) {
+            this(shellEnabled, KubernetesJobPolicy.DEFAULT);
+        }
     }
 
     public static JobSpec parse(JobId id, String yaml) throws InvalidJobSpecException {
@@ -497,6 +507,11 @@ public final class JobSpecParser {
                 var spec = KUBERNETES.convertValue(template, io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec.class);
                 if (spec.getSpec().getTemplate().getSpec().getRestartPolicy() == null) {
                     spec.getSpec().getTemplate().getSpec().setRestartPolicy("Never");
+                }
+                List<String> refused = options.kubernetesJobPolicy().violations(spec);
+                if (!refused.isEmpty()) {
+                    problems.addAll(refused);
+                    return null;
                 }
                 return new KubernetesJobAction(spec, keepOk, keepFailed);
             } catch (RuntimeException e) {

@@ -193,6 +193,26 @@ class ChartTest {
         assertNotEquals(before, checksum(render("--set", "lease.duration=20s")), "settings are read at startup");
     }
 
+    /** The kubernetesJob policy reaches the service as its environment; by default pods as default, nothing more. */
+    @Test
+    void the_kubernetes_job_policy_is_passed_to_the_service() throws IOException {
+        JsonNode byDefault = render().get("ConfigMap/leasecron-config").get("data");
+        assertEquals("default", byDefault.get("LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_SERVICE_ACCOUNTS").asText());
+        for (String rule : List.of("ALLOW_PRIVILEGED", "ALLOW_HOST_NAMESPACES", "ALLOW_HOST_PATH", "ALLOW_PRIVILEGE_ESCALATION")) {
+            assertEquals("false", byDefault.get("LEASECRON_KUBERNETES_JOB_POLICY_" + rule).asText(), rule);
+        }
+        assertTrue(byDefault.get("LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_CAPABILITIES") == null, "unset: none may be added");
+        assertTrue(byDefault.get("LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_IMAGE_PREFIXES") == null, "unset: any image");
+        JsonNode set = render("--set", "kubernetesJob.policy.allowedServiceAccounts={default,export}",
+                "--set", "kubernetesJob.policy.allowHostPath=true", "--set", "kubernetesJob.policy.allowedCapabilities={NET_RAW}",
+                "--set", "kubernetesJob.policy.allowedImagePrefixes={registry.example.com/team/,ghcr.io/team/}")
+                .get("ConfigMap/leasecron-config").get("data");
+        assertEquals("default,export", set.get("LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_SERVICE_ACCOUNTS").asText());
+        assertEquals("true", set.get("LEASECRON_KUBERNETES_JOB_POLICY_ALLOW_HOST_PATH").asText());
+        assertEquals("NET_RAW", set.get("LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_CAPABILITIES").asText());
+        assertEquals("registry.example.com/team/,ghcr.io/team/", set.get("LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_IMAGE_PREFIXES").asText());
+    }
+
     static Stream<Arguments> refused() {
         return Stream.of(
                 Arguments.of("replicaCount=0", "- at '/replicaCount': minimum: got 0, want 1"),
@@ -201,6 +221,10 @@ class ChartTest {
                 Arguments.of("resources.limits.memory=null", "- at '/resources/limits': missing property 'memory'"),
                 Arguments.of("engine.limitMode=Drop", "- at '/engine/limitMode': value must be one of 'Wait', 'Skip'"),
                 Arguments.of("kubernetesJob.enabled=yes", "- at '/kubernetesJob/enabled': got string, want boolean"),
+                Arguments.of("kubernetesJob.policy.allowPrivileged=yes", "- at '/kubernetesJob/policy/allowPrivileged': got string, want boolean"),
+                Arguments.of("kubernetesJob.policy.allowHostpath=true", "- at '/kubernetesJob/policy': additional properties 'allowHostpath' not allowed"),
+                Arguments.of("kubernetesJob.policy.allowedCapabilities={net_admin}",
+                        "- at '/kubernetesJob/policy/allowedCapabilities/0': 'net_admin' does not match pattern '^([A-Z0-9_]+|\\\\*)$'"),
                 Arguments.of("jvm.maxRamPercentage=95", "- at '/jvm/maxRamPercentage': maximum: got 95, want 90"),
                 Arguments.of("podDisruptionBudget.maxUnavailable=0", "- at '/podDisruptionBudget/maxUnavailable': minimum: got 0, want 1"),
                 Arguments.of("jobs.billing=oops", "- at '/jobs/billing': got string, want object"),

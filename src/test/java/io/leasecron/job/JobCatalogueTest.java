@@ -49,6 +49,31 @@ class JobCatalogueTest {
         assertEquals("upsert team/job @every 2m", calls.get(1));
     }
 
+    /**
+     * A check's problems make a new or edited spec invalid (a broken edit keeps the last valid version, as any other);
+     * the check sees only specs that parse and whose text changed; an empty answer schedules the spec.
+     */
+    @Test
+    void a_spec_check_refuses_new_and_edited_specs_and_is_asked_only_about_changed_ones() {
+        List<String> checked = new ArrayList<>();
+        JobCatalogue checking = new JobCatalogue(sink, JobSpecParser.Options.DEFAULT, spec -> {
+            checked.add(spec.id() + " " + spec.scheduleText());
+            return spec.scheduleText().equals("@every 3m") ? List.of("the server refuses it") : List.of();
+        });
+        checking.onRejection(rejections::add);
+        checking.apply("team", Map.of("a", job("@every 1m"), "b", job("@every 3m"), "c", job("61 * * * *")));
+        assertEquals(List.of("upsert team/a @every 1m"), calls);
+        assertEquals("team/b: the server refuses it", checking.entry(JobId.parse("team/b")).orElseThrow().error().orElseThrow());
+        checking.apply("team", Map.of("a", job("@every 3m"), "b", job("@every 3m"), "c", job("61 * * * *")));
+        assertEquals(List.of("upsert team/a @every 1m"), calls, "a broken edit leaves the engine alone");
+        JobCatalogue.Entry a = checking.entry(JobId.parse("team/a")).orElseThrow();
+        assertEquals(List.of("the server refuses it"), a.problems());
+        assertEquals("@every 1m", a.active().orElseThrow().scheduleText());
+        assertEquals(List.of("team/a @every 1m", "team/b @every 3m", "team/a @every 3m"), checked,
+                "only specs that parse, and only when their text changed");
+        assertEquals(List.of("team/b", "team/c", "team/a"), rejections.stream().map(r -> r.id().toString()).toList());
+    }
+
     @Test
     void an_unchanged_snapshot_touches_nothing() {
         catalogue.apply("team", Map.of("a", job("@every 1m"), "b", job("@every 2m")));
