@@ -98,7 +98,7 @@ class NativeSourcesIT {
     void the_kubernetes_job_template_shown_in_a_job_view_is_registered_by_the_client_extension() throws IOException {
         JsonNode e = reflectionConfig().get("io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec");
         assertTrue(e != null && e.path("allDeclaredMethods").asBoolean() && e.path("allDeclaredFields").asBoolean(),
-                "JobSpecParser converts a job's template into it and the job view writes it back: " + e);
+                "KubernetesJobActionParser converts a job's template into it and the job view writes it back: " + e);
     }
 
     private static Map<String, JsonNode> reflectionConfig() throws IOException {
