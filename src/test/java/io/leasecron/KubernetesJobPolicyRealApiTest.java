@@ -19,14 +19,13 @@ import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.KubernetesJobPolicy;
 import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.LeaseSettings;
+import io.leasecron.testing.Closer;
 import io.leasecron.testing.FakeClock;
 import io.leasecron.testing.RealControlPlane;
 import io.leasecron.testing.RealControlPlane.OptionalRule;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,18 +49,11 @@ class KubernetesJobPolicyRealApiTest {
     static final Instant T0 = RealApiServerTest.T0;
     static final String POD = "kubernetesJob.template.spec.template.spec";
 
-    final List<AutoCloseable> toClose = new ArrayList<>();
+    final Closer toClose = new Closer();
 
     @AfterEach
     void close() {
-        Collections.reverse(toClose);
-        for (AutoCloseable c : toClose) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                // closing what a failed test left
-            }
-        }
+        toClose.close();
     }
 
     /** A one-time job at T0 + 1 s whose template's pod spec is {@code pod} (YAML lines indented by 10). */
@@ -176,7 +168,6 @@ class KubernetesJobPolicyRealApiTest {
     }
 
     <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
+        return toClose.add(c);
     }
 }

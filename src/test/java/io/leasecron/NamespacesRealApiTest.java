@@ -21,14 +21,13 @@ import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.SecretResolver;
 import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.LeaseSettings;
+import io.leasecron.testing.Closer;
 import io.leasecron.testing.FakeClock;
 import io.leasecron.testing.Jobs;
 import io.leasecron.testing.RealControlPlane;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,7 +55,7 @@ class NamespacesRealApiTest {
     static final Duration STEP = Duration.ofMillis(100);
 
     RealControlPlane cp;
-    final List<AutoCloseable> toClose = new ArrayList<>();
+    final Closer toClose = new Closer();
 
     @BeforeEach
     void controlPlane() {
@@ -65,14 +64,7 @@ class NamespacesRealApiTest {
 
     @AfterEach
     void close() {
-        Collections.reverse(toClose);
-        for (AutoCloseable c : toClose) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                // closing what a failed test left
-            }
-        }
+        toClose.close();
     }
 
     /** A fire as the action saw it: the job, and what its Secret header resolved to (the value, or the error). */

@@ -35,6 +35,7 @@ import io.leasecron.leader.LeaseRecord;
 import io.leasecron.leader.LeaseSettings;
 import io.leasecron.leader.LeaseStore.Conflict;
 import io.leasecron.leader.LeaseStore.LeaseStoreException;
+import io.leasecron.testing.Closer;
 import io.leasecron.testing.FakeClock;
 import io.leasecron.testing.Jobs;
 import io.leasecron.testing.RealControlPlane;
@@ -46,7 +47,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,7 +84,7 @@ class RealApiServerTest {
     static final String LEASE = "leasecron";
 
     RealControlPlane cp;
-    final List<AutoCloseable> toClose = new ArrayList<>();
+    final Closer toClose = new Closer();
 
     /** Per test, so that a skip (LEASECRON_SKIP_REAL_API=1) or a failure is reported on every test, not hidden. */
     @BeforeEach
@@ -94,19 +94,11 @@ class RealApiServerTest {
 
     @AfterEach
     void close() {
-        Collections.reverse(toClose);
-        for (AutoCloseable c : toClose) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("closing", e);
-            }
-        }
+        toClose.close();
     }
 
     <T extends AutoCloseable> T closing(T c) {
-        toClose.add(c);
-        return c;
+        return toClose.add(c);
     }
 
     /** One fire as the action saw it. */

@@ -16,12 +16,12 @@ import io.leasecron.execution.RunResult;
 import io.leasecron.job.JobSpecParser;
 import io.leasecron.leader.LeaseSettings;
 import io.leasecron.testing.Await;
+import io.leasecron.testing.Closer;
 import io.leasecron.testing.RealControlPlane;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -36,14 +36,11 @@ import org.junit.jupiter.api.Test;
  */
 class ClockSkewRealApiTest {
     static final Duration SKEW = Duration.ofSeconds(5);
-    final List<AutoCloseable> toClose = new ArrayList<>();
+    final Closer toClose = new Closer();
 
     @AfterEach
-    void close() throws Exception {
-        java.util.Collections.reverse(toClose);
-        for (AutoCloseable c : toClose) {
-            c.close();
-        }
+    void close() {
+        toClose.close();
     }
 
     /** The system's clock, shifted: what a replica whose NTP is off by {@code skew} reads. */

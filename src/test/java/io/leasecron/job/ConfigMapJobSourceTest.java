@@ -21,25 +21,10 @@ class ConfigMapJobSourceTest {
 
     @Test
     void once_loaded_it_stays_loaded_while_a_later_edit_is_being_applied() throws Exception {
-        CountDownLatch applying = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        JobCatalogue catalogue = new JobCatalogue(new JobCatalogue.Sink() {
-            @Override
-            public void upsert(JobSpec spec) {
-                if (spec.id().source().equals("later")) {
-                    applying.countDown();
-                    try {
-                        release.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
-
-            @Override
-            public void remove(JobId id) {
-            }
-        });
+        HeldSink sink = new HeldSink(spec -> spec.id().source().equals("later"));
+        CountDownLatch applying = sink.applying;
+        CountDownLatch release = sink.release;
+        JobCatalogue catalogue = new JobCatalogue(sink);
         try (MockApiServer api = new MockApiServer(); KubernetesClient client = api.client("test");
                 ConfigMapJobSource source = new ConfigMapJobSource(client, "test", catalogue)) {
             put(client, "first");
@@ -66,23 +51,10 @@ class ConfigMapJobSourceTest {
      */
     @Test
     void the_first_list_is_not_loaded_while_its_jobs_are_still_being_applied() throws Exception {
-        CountDownLatch applying = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        JobCatalogue catalogue = new JobCatalogue(new JobCatalogue.Sink() {
-            @Override
-            public void upsert(JobSpec spec) {
-                applying.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-
-            @Override
-            public void remove(JobId id) {
-            }
-        });
+        HeldSink sink = new HeldSink(spec -> true);
+        CountDownLatch applying = sink.applying;
+        CountDownLatch release = sink.release;
+        JobCatalogue catalogue = new JobCatalogue(sink);
         try (MockApiServer api = new MockApiServer(); KubernetesClient client = api.client("test");
                 ConfigMapJobSource source = new ConfigMapJobSource(client, "test", catalogue)) {
             put(client, "first");
@@ -197,5 +169,32 @@ class ConfigMapJobSourceTest {
         client.configMaps().inNamespace("test").resource(new ConfigMapBuilder().withNewMetadata().withName(name)
                 .addToLabels("leasecron.io/jobs", "true").endMetadata()
                 .withData(Map.of("job", "schedule: \"@every 1h\"\nhttp:\n  url: http://127.0.0.1:1/\n")).build()).create();
+    }
+
+    /** An engine that holds the catalogue inside {@code upsert} of the specs {@code held} picks, until released. */
+    static final class HeldSink implements JobCatalogue.Sink {
+        final CountDownLatch applying = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final java.util.function.Predicate<JobSpec> held;
+
+        HeldSink(java.util.function.Predicate<JobSpec> held) {
+            this.held = held;
+        }
+
+        @Override
+        public void upsert(JobSpec spec) {
+            if (held.test(spec)) {
+                applying.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public void remove(JobId id) {
+        }
     }
 }
