@@ -19,7 +19,9 @@ import java.util.List;
  * <p>Not promised: this reads only the template's own fields. What a Pod Security level, an admission webhook or the
  * namespace's LimitRange adds or refuses is the API server's business; the {@code restricted} Pod Security level on
  * the job namespaces is the recommended second line (docs/rbac.md). A container that leaves
- * {@code allowPrivilegeEscalation} unset is not refused here (the kernel's default then applies).
+ * {@code allowPrivilegeEscalation} unset is not refused here (the kernel's default then applies). Secrets are not
+ * looked at: a template may mount or reference any Secret of its namespace (the kubelet fetches it), legacy
+ * service-account tokens included; docs/rbac.md lists this and the fields left to Pod Security.
  *
  * @param allowedServiceAccounts the service accounts pods may name ({@code serviceAccountName}; unset means
  *        {@code default}); {@code *} allows any
