@@ -1,5 +1,10 @@
 package io.leasecron.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.leasecron.engine.Engine;
 import io.leasecron.execution.HttpActionRunner;
 import io.leasecron.job.HttpAction;
@@ -23,6 +28,9 @@ import java.util.Map;
 
 /** JSON views of jobs. Times are RFC 3339 UTC with milliseconds, like the {@code Leasecron-Scheduled-Time} header. */
 final class JobViews {
+    /** Turns a Kubernetes template into a tree; the Fabric8 model classes carry their own Jackson annotations. */
+    private static final ObjectMapper TREES = new ObjectMapper();
+
     private JobViews() {
     }
 
@@ -99,7 +107,8 @@ final class JobViews {
 
     /**
      * The spec as written, except what {@link Redaction} hides: the URL's sensitive query values, and URLs quoted in
-     * text fields (description, body, header and variable values, command arguments); Secret references, never values.
+     * text fields (description, body, header and variable values, command arguments, every text value of a
+     * {@code kubernetesJob} template); Secret references, never values.
      */
     static Map<String, Object> spec(JobSpec s) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -152,12 +161,30 @@ final class JobViews {
             m.put("shell", shell);
         } else if (s.action() instanceof KubernetesJobAction k) {
             Map<String, Object> job = new LinkedHashMap<>();
-            job.put("template", k.template());
+            job.put("template", redacted(TREES.valueToTree(k.template())));
             job.put("successfulJobsHistoryLimit", k.successfulJobsHistoryLimit());
             job.put("failedJobsHistoryLimit", k.failedJobsHistoryLimit());
             m.put("kubernetesJob", job);
         }
         return m;
+    }
+
+    /**
+     * The tree with every text value passed through {@link Redaction#text} (a URL in a container's command, args or
+     * env value, an annotation); field names, numbers and the structure are kept.
+     */
+    private static JsonNode redacted(JsonNode node) {
+        if (node.isTextual()) {
+            return TextNode.valueOf(Redaction.text(node.textValue()));
+        }
+        if (node instanceof ObjectNode o) {
+            o.fields().forEachRemaining(e -> e.setValue(redacted(e.getValue())));
+        } else if (node instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, redacted(a.get(i)));
+            }
+        }
+        return node;
     }
 
     /** A Secret reference as written in the spec: never the value. */

@@ -70,7 +70,10 @@ final class HttpActionParser {
     /**
      * The URL to call. A credential in its user-info is refused, since the spec is shown in the API and its
      * text is kept in the ConfigMap; it goes in a header from a Secret instead. Every message shows the URL
-     * as {@link Redaction#url(String)} renders it, never the credential.
+     * as {@link Redaction#url(String)} renders it, never the credential. Any {@code @} after {@code ://} counts as
+     * user-info ({@link Redaction#hasUserInfo}), since a password holding {@code /}, {@code ?} or {@code #} hides
+     * the real host from every parser; an {@code @} meant for the path or query is written {@code %40}. A URL whose
+     * host cannot be read is shown with its authority masked, as it may be a credential that lost its {@code @}.
      */
     private static URI url(String text, SpecReader read) {
         String shown = Redaction.url(text.trim());
@@ -88,7 +91,12 @@ final class HttpActionParser {
                 return null;
             }
             if (u.getHost() == null || u.getHost().isEmpty()) {
-                read.problem("http.url \"" + shown + "\" has no host; write e.g. http://billing.default.svc:8080/hooks/nightly");
+                String masked = Redaction.urlWithoutAuthority(text.trim());
+                read.problem(masked.equals(shown)
+                        ? "http.url \"" + shown + "\" has no host; write e.g. http://billing.default.svc:8080/hooks/nightly"
+                        : "http.url \"" + masked + "\" has no host (the part after :// is masked here as " + Redaction.URL_MARK
+                                + ", since it may hold a credential); write a host name of letters, digits, '-' and '.', "
+                                + "e.g. http://billing.default.svc:8080/hooks/nightly");
                 return null;
             }
             return u;

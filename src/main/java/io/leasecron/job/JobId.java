@@ -68,6 +68,10 @@ public record JobId(String namespace, String source, String name) implements Com
             return new JobId(parts[0], parts[1]);
         }
         if (parts.length == 3) {
+            if (parts[0].isEmpty()) { // the record reads an empty namespace as "unqualified": "/a/b" would become "a/b"
+                throw new IllegalArgumentException("job id \"" + text + "\" has an empty namespace; write " + parts[1] + "/"
+                        + parts[2] + " or <namespace>/" + parts[1] + "/" + parts[2]);
+            }
             return new JobId(parts[0], parts[1], parts[2]);
         }
         throw new IllegalArgumentException("job id must look like <configmap>/<key> or <namespace>/<configmap>/<key>, got \""

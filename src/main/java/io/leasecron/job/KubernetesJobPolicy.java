@@ -19,12 +19,16 @@ import java.util.List;
  * <p>Not promised: this reads only the template's own fields. What a Pod Security level, an admission webhook or the
  * namespace's LimitRange adds or refuses is the API server's business; the {@code restricted} Pod Security level on
  * the job namespaces is the recommended second line (docs/rbac.md). A container that leaves
- * {@code allowPrivilegeEscalation} unset is not refused here (the kernel's default then applies).
+ * {@code allowPrivilegeEscalation} unset is not refused here (the kernel's default then applies). Secrets are not
+ * looked at: a template may mount or reference any Secret of its namespace (the kubelet fetches it), legacy
+ * service-account tokens included; docs/rbac.md lists this and the fields left to Pod Security.
  *
  * @param allowedServiceAccounts the service accounts pods may name ({@code serviceAccountName}; unset means
  *        {@code default}); {@code *} allows any
  * @param allowedCapabilities Linux capabilities containers may add; {@code *} allows any
- * @param allowedImagePrefixes images must start with one of these; empty allows any image
+ * @param allowedImagePrefixes images must start with one of these; empty allows any image. Each must end in {@code /},
+ *        {@code :} or {@code @}, so that {@code registry.example.com/team/} cannot also admit
+ *        {@code registry.example.com/team-evil/x}; others are refused when the policy is built
  */
 public record KubernetesJobPolicy(List<String> allowedServiceAccounts, boolean allowPrivileged, boolean allowHostNamespaces,
         boolean allowHostPath, List<String> allowedCapabilities, boolean allowPrivilegeEscalation,
@@ -40,6 +44,14 @@ public record KubernetesJobPolicy(List<String> allowedServiceAccounts, boolean a
         allowedServiceAccounts = List.copyOf(allowedServiceAccounts);
         allowedCapabilities = List.copyOf(allowedCapabilities);
         allowedImagePrefixes = List.copyOf(allowedImagePrefixes);
+        for (String prefix : allowedImagePrefixes) {
+            if (!(prefix.endsWith("/") || prefix.endsWith(":") || prefix.endsWith("@"))) {
+                throw new IllegalArgumentException("kubernetesJobPolicy.allowedImagePrefixes \"" + prefix
+                        + "\" must end in '/', ':' or '@'; as written it also admits e.g. \"" + prefix + "-evil/x\"; write \""
+                        + prefix + "/\" (the operator sets it with chart value kubernetesJob.policy.allowedImagePrefixes or "
+                        + env("allowedImagePrefixes") + ")");
+            }
+        }
     }
 
     /**

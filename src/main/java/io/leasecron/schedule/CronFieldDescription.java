@@ -50,7 +50,7 @@ final class CronFieldDescription {
             parts.add("in " + plainField(month, "month", 1, 12, MONTHS));
         }
         if (!year.equals("*")) {
-            parts.add("in " + plainField(year, "year", 1970, 2099, null));
+            parts.add("in " + plainField(year, "year", 1970, CronParser.MAX_YEAR, null));
         }
         return String.join(", ", parts);
     }

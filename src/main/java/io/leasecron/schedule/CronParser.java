@@ -53,8 +53,10 @@ final class CronParser {
 
     private static final Field Q_DOM = new Field("day-of-month", 1, 31, null, 0, "1,15, L or 15W");
     private static final Field Q_DOW = new Field("day-of-week", 1, 7, DAYS, 1, "MON-FRI, 6L or 2#1");
+    /** The last year a Quartz expression may name; descriptions of year steps run through it. */
+    static final int MAX_YEAR = 2199;
     /** Quartz's documented range; it accepts any number but computes no run past its current year + 100. */
-    private static final Field Q_YEAR = new Field("year", 1970, 2199, null, 0, "2027-2030");
+    private static final Field Q_YEAR = new Field("year", 1970, MAX_YEAR, null, 0, "2027-2030");
 
     /** {@code L}, {@code L-n}, {@code LW}, {@code L-nW} in day-of-month: group 1 the offset n, group 2 the W. */
     private static final Pattern LAST_DAY = Pattern.compile("L(?:-(\\d{1,9}))?(W?)");

@@ -107,7 +107,8 @@ public final class ScheduleDescriber {
         String month = f[i++];
         String dow = f[i++];
         String year = i < f.length ? f[i] : "*";
-        dow = daysToNames(dow, unix ? 0 : 1);
+        dow = distinct(daysToNames(dow, unix ? 0 : 1));
+        month = distinct(month);
         String time = time(fromMin(second, 0), fromMin(minute, 0), fromMin(hour, 0));
         dom = fromMin(dom, 1);
         month = fromMin(month, 1);
@@ -223,7 +224,8 @@ public final class ScheduleDescriber {
             String smooth = text != null && text.startsWith("at 00:00") ? smoothDays(text.substring("at 00:00".length()).trim()) : "";
             // A clause left in cron-utils' words ("at 5 day") is one its wording was never checked for.
             if (!smooth.isEmpty() && !smooth.matches("(^|.*, )at .*")) {
-                return smooth;
+                // cron-utils names only the month or year then ("in January"), though every day of it runs.
+                return anyDom && anyDow ? "every day, " + smooth : smooth;
             }
         }
         return CronFieldDescription.days(dom, month, dow, year);
@@ -315,6 +317,11 @@ public final class ScheduleDescriber {
         m.appendTail(out);
         // 5-7 became FRI-SUN, which (like Quartz' wrapping ranges) is described as Friday through Sunday.
         return out.toString().toUpperCase(Locale.ROOT).replace("SUN-SUN", "SUN-SAT");
+    }
+
+    /** A list without its repeated items, first occurrence kept: {@code SUN,MON,SUN} (Unix {@code 0,1,7}) is {@code SUN,MON}. */
+    private static String distinct(String field) {
+        return field.contains(",") ? String.join(",", new java.util.LinkedHashSet<>(List.of(field.split(",")))) : field;
     }
 
     private static String describe(String quartz) {

@@ -38,8 +38,12 @@ public final class Redaction {
     /** Whole words of a parameter name that make it sensitive (compared in lower case). */
     public static final List<String> SENSITIVE_WORDS = List.of("sig", "pass", "pw");
 
-    /** {@code scheme://userinfo@}: user-info ends at the last {@code @} before the path, query or fragment. */
-    private static final Pattern USER_INFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)([^/?#\\s\"'<>]*)@");
+    /**
+     * {@code scheme://userinfo@}: user-info ends at the last {@code @} before white space, a quote or an angle bracket,
+     * not at the first {@code /}, {@code ?} or {@code #}: a password may hold those, and then no parser finds the
+     * host, so the whole stretch is suspected.
+     */
+    private static final Pattern USER_INFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)([^\\s\"'<>]*)@");
     /** {@code ?name=value} or {@code &name=value} (also {@code &amp;name=value}, as HTML writes it). */
     private static final Pattern PARAMETER = Pattern.compile("([?&])([^=&#?\\s\"'<>]+)=([^&#\\s\"'<>]*)");
     private static final Pattern WORD = Pattern.compile("[^\\p{L}\\p{N}]+");
@@ -64,9 +68,11 @@ public final class Redaction {
     }
 
     /**
-     * A single URL as it may be shown: its user-info (everything between {@code ://} and the last {@code @} before
-     * the first {@code /}, {@code ?} or {@code #}, white space included) and its sensitive parameter values become
+     * A single URL as it may be shown: its user-info (everything between {@code ://} and the last {@code @} of the
+     * text, white space, {@code /}, {@code ?} and {@code #} included) and its sensitive parameter values become
      * {@value #URL_MARK}: {@code https://***@host/p?api_key=***&x=1}. Works on text that is not a valid URL too.
+     * Conservative on purpose: a password may hold {@code /}, {@code ?} or {@code #}, so an {@code @} in a path or
+     * query ({@code https://h/users/@me}) is masked with everything before it; write it as {@code %40} to keep it.
      */
     public static String url(String url) {
         if (url == null) {
@@ -76,8 +82,7 @@ public final class Redaction {
         int scheme = out.indexOf("://");
         if (scheme >= 0) {
             int start = scheme + 3;
-            int end = authorityEnd(out, start);
-            int at = out.lastIndexOf('@', end - 1);
+            int at = out.lastIndexOf('@');
             if (at >= start) {
                 out = out.substring(0, start) + URL_MARK + out.substring(at);
             }
@@ -85,20 +90,35 @@ public final class Redaction {
         return parameters(out);
     }
 
-    /** True when the URL's text has a user-info part ({@code user:password@} or {@code user@} before the host). */
+    /**
+     * True when the URL's text may have a user-info part ({@code user:password@} or {@code user@} before the host):
+     * when any {@code @} follows {@code ://}, wherever it stands, for the reason given at {@link #url(String)}.
+     */
     public static boolean hasUserInfo(String url) {
         int scheme = url.indexOf("://");
+        return scheme >= 0 && url.indexOf('@', scheme + 3) >= 0;
+    }
+
+    /**
+     * The URL with everything between {@code ://} and the first {@code /}, {@code ?} or {@code #} after it replaced
+     * by {@value #URL_MARK} (when not empty), then {@link #url(String)}: for a URL whose host could not be read, where
+     * that part may be a credential written without its {@code @}.
+     */
+    public static String urlWithoutAuthority(String url) {
+        int scheme = url.indexOf("://");
         if (scheme < 0) {
-            return false;
+            return url(url);
         }
         int start = scheme + 3;
-        return url.lastIndexOf('@', authorityEnd(url, start) - 1) >= start;
+        int end = authorityEnd(url, start);
+        return url(end > start ? url.substring(0, start) + URL_MARK + url.substring(end) : url);
     }
 
     /**
      * Free text that may quote URLs (an error from an HTTP client, a program's output): every
      * {@code scheme://userinfo@} loses its user-info and every sensitive {@code ?name=value} / {@code &name=value}
-     * its value. A user-info written with white space in it is only found by {@link #url(String)}.
+     * its value: from {@code ://} to the last {@code @} before white space, a quote or an angle bracket, as
+     * {@link #url(String)} reads it. A user-info written with white space in it is only found by {@link #url(String)}.
      */
     public static String text(String text) {
         if (text == null || text.isEmpty()) {

@@ -184,6 +184,10 @@ class JobSpecParserTest {
                         "reports/cleanup: http.url is missing; set the absolute http:// or https:// URL to call"),
                 Arguments.of("schedule: \"@every 1m\"\nhttp: {url: \"http:///path\"}\n",
                         "reports/cleanup: http.url \"http:///path\" has no host; write e.g. http://billing.default.svc:8080/hooks/nightly"),
+                Arguments.of("schedule: \"@every 1m\"\nhttp: {url: \"http://deploy:hunter2/path\"}\n",
+                        "reports/cleanup: http.url \"http://***/path\" has no host (the part after :// is masked here as ***, "
+                                + "since it may hold a credential); write a host name of letters, digits, '-' and '.', "
+                                + "e.g. http://billing.default.svc:8080/hooks/nightly"),
                 Arguments.of("schedule: \"@every 1m\"\nhttp: {url: \"http://x.example/a b\"}\n",
                         "reports/cleanup: http.url \"http://x.example/a b\" is not a valid URL: Illegal character in path at index 18; percent-encode spaces and special characters"),
                 Arguments.of("schedule: \"@every 1m\"\nhttp: {url: \"http://x.example\", method: FETCH}\n",
@@ -239,7 +243,11 @@ class JobSpecParserTest {
                 Arguments.of("https://ghp_abc123@billing.example", "https://***@billing.example"),
                 Arguments.of("https://deploy:hunter2@@billing.example/x?api_key=hunter2", "https://***@billing.example/x?api_key=***"),
                 Arguments.of("https://deploy:hun ter2@billing.example/x", "https://***@billing.example/x"),
-                Arguments.of("ftp://deploy:hunter2@billing.example/x", "ftp://***@billing.example/x"));
+                Arguments.of("ftp://deploy:hunter2@billing.example/x", "ftp://***@billing.example/x"),
+                Arguments.of("https://deploy:hun#ter2@billing.example/x", "https://***@billing.example/x"),
+                Arguments.of("https://deploy:hun/ter2@billing.example/x", "https://***@billing.example/x"),
+                Arguments.of("https://deploy:hun?ter2@billing.example/x", "https://***@billing.example/x"),
+                Arguments.of("https://billing.example/users/@me", "https://***@me"));
     }
 
     @Test

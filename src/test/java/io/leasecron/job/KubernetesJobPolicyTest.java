@@ -136,4 +136,20 @@ class KubernetesJobPolicyTest {
         assertEquals(List.of("schedule \"61 3 * * *\": minute 61 is out of range 0-59",
                 POD + ".hostPID: sharing the node's network, PID or IPC namespace is not allowed" + HOST_NS), problems);
     }
+
+    @Test
+    void an_image_prefix_must_end_at_a_path_tag_or_digest_boundary_so_it_cannot_admit_a_sibling_repository() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new KubernetesJobPolicy(List.of("default"),
+                false, false, false, List.of(), false, List.of("registry.example.com/team/", "registry.example.com/team")));
+        assertEquals("kubernetesJobPolicy.allowedImagePrefixes \"registry.example.com/team\" must end in '/', ':' or '@'; "
+                + "as written it also admits e.g. \"registry.example.com/team-evil/x\"; write \"registry.example.com/team/\" "
+                + "(the operator sets it with chart value kubernetesJob.policy.allowedImagePrefixes or "
+                + "LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_IMAGE_PREFIXES)", e.getMessage());
+        var policy = new KubernetesJobPolicy(List.of("default"), false, false, false, List.of(), false,
+                List.of("registry.example.com/team/", "docker.io/library/busybox:", "ghcr.io/x/y@"));
+        assertEquals(List.of(POD + ".containers[0].image: image \"registry.example.com/team-evil/x\" is not allowed"
+                + rule("allowedImagePrefixes", "[registry.example.com/team/, docker.io/library/busybox:, ghcr.io/x/y@]",
+                        "LEASECRON_KUBERNETES_JOB_POLICY_ALLOWED_IMAGE_PREFIXES")),
+                refused("          containers: [{name: main, image: registry.example.com/team-evil/x}]\n", policy));
+    }
 }

@@ -57,6 +57,12 @@ class WatchedNamespacesTest {
                 assertThrows(IllegalArgumentException.class, () -> JobId.parse("a/b/c/d")).getMessage());
     }
 
+    @Test
+    void an_id_with_an_empty_namespace_is_refused_rather_than_read_as_an_unqualified_one() {
+        assertEquals("job id \"/billing/nightly\" has an empty namespace; write billing/nightly or <namespace>/billing/nightly",
+                assertThrows(IllegalArgumentException.class, () -> JobId.parse("/billing/nightly")).getMessage());
+    }
+
     private static String message(List<String> namespaces, String selector) {
         return assertThrows(IllegalArgumentException.class, () -> WatchedNamespaces.of("jobs", Optional.of(namespaces),
                 Optional.ofNullable(selector))).getMessage();

@@ -30,7 +30,7 @@ class ScheduleDescriberTest {
             "0 9-17 * * MON-FRI", "every hour from 09:00 through 17:00, on Monday through Friday",
             "0 9,17 * * *", "at 09:00 and 17:00, every day",
             "0 0 1,15 * *", "at 00:00, on days 1 and 15 of the month",
-            "30 2 * JAN-MAR *", "at 02:30, in January through March",
+            "30 2 * JAN-MAR *", "at 02:30, every day, in January through March",
             "15,45 * * * *", "at minutes 15 and 45 of every hour",
             "*/5 9-17 * * *", "every 5 minutes, during hours 9 through 17, every day",
             "*/10 2 * * *", "every 10 minutes during hour 2, every day",
@@ -75,9 +75,9 @@ class ScheduleDescriberTest {
             "0 0 12 10-5 * ?", "at 12:00, on days 10 through 31 and 1 through 5 of the month",
             "0 0 12 ? * FRI-MON", "at 12:00, on Friday through Monday",
             "0 0 12 1 * ? 2027-2030", "at 12:00, on day 1 of the month, in 2027 through 2030",
-            "0 0 12 1 * ? 2028/4", "at 12:00, on day 1 of the month, in every 4th year from 2028 through 2099",
+            "0 0 12 1 * ? 2028/4", "at 12:00, on day 1 of the month, in every 4th year from 2028 through 2199",
             "0 0 0 ? JAN 6L", "at 00:00, in January, on the last Friday of the month",
-            "0 0 0 * * ? 2027,2029", "at 00:00, in 2027 and 2029",
+            "0 0 0 * * ? 2027,2029", "at 00:00, every day, in 2027 and 2029",
             "0 0/5 * * * ?", "every 5 minutes",
             "0 15 10 ? * 6#3 2027", "at 10:15, on the third Friday of the month, in 2027",
             "0 0 0 1 JAN-MAR,OCT ?", "at 00:00, on day 1 of the month, in January through March and October"
@@ -112,8 +112,31 @@ class ScheduleDescriberTest {
         // cron-utils: "every hour between 22 and 2"
         assertEquals("minute 0, hours 22 through 23 and 0 through 2, every day", ScheduleDescriber.cron("0 0 22-2 * * ?", CronType.QUARTZ));
         // cron-utils: "at 12:00 at 1 day every 4 years"
-        assertEquals("at 12:00, on day 1 of the month, in every 4th year from 2028 through 2099",
+        assertEquals("at 12:00, on day 1 of the month, in every 4th year from 2028 through 2199",
                 ScheduleDescriber.cron("0 0 12 1 * ? 2028/4", CronType.QUARTZ));
+    }
+
+    /** A restricted month or year with both day fields open still runs every day of it, and says so. */
+    @Test
+    void a_month_or_year_alone_reads_as_every_day_in_it() throws Exception {
+        assertEquals("at 00:00, every day, every 3 months from January", unix("0 0 * */3 *"));
+        assertEquals("at 00:00, every day, in January", unix("0 0 * 1 *"));
+        assertEquals("at 00:00, every day, in January and July", unix("0 0 * 1,7 *"));
+        assertEquals("at 12:00, every day, in 2027", ScheduleDescriber.cron("0 0 12 * * ? 2027", CronType.QUARTZ));
+        assertEquals("at 12:00, every day, in January, in year 2027", ScheduleDescriber.cron("0 0 12 ? 1 * 2027", CronType.QUARTZ));
+    }
+
+    /** The year's upper bound is the parser's (2199), not cron-utils' (2099). */
+    @Test
+    void a_year_step_runs_through_the_last_year_the_parser_accepts() {
+        assertEquals("at 00:00, on day 1 of the month, in January, in every 5th year from 2095 through 2199",
+                ScheduleDescriber.cron("0 0 0 1 1 ? 2095/5", CronType.QUARTZ));
+    }
+
+    @Test
+    void a_day_named_twice_is_said_once() throws Exception {
+        assertEquals("at 00:00, on Sunday", unix("0 0 * * 0,7"));
+        assertEquals("at 00:00, on Sunday and Monday", unix("0 0 * * 0,1,7"));
     }
 
     /** Quartz 2.5's day lists (L, L-n, nW, LW among numbers) are read item by item, never by cron-utils. */

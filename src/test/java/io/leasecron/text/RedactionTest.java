@@ -44,11 +44,26 @@ class RedactionTest {
         assertEquals("https://***@example.com/hook", Redaction.url("https://user:pass@example.com/hook"));
         assertEquals("https://***@example.com", Redaction.url("https://ghp_abc123@example.com"));
         assertEquals("https://***@example.com/x?token=***", Redaction.url("https://u:p@ss w@example.com/x?token=t"));
-        assertEquals("https://example.com/users/@me?mail=a@b.c", Redaction.url("https://example.com/users/@me?mail=a@b.c"));
         assertTrue(Redaction.hasUserInfo("https://user:pass@example.com/hook"));
         assertTrue(Redaction.hasUserInfo("http://user@example.com"));
-        assertFalse(Redaction.hasUserInfo("https://example.com/users/@me?mail=a@b.c"));
+        assertFalse(Redaction.hasUserInfo("https://example.com/users/%40me?mail=a%40b.c"));
         assertFalse(Redaction.hasUserInfo("no url at all"));
+    }
+
+    @Test
+    void a_password_holding_a_hash_slash_or_question_mark_is_masked_whole_since_any_at_sign_means_user_info() {
+        assertEquals("https://***@host/x", Redaction.url("https://user:p#ss@host/x"));
+        assertEquals("https://***@host/x", Redaction.url("https://user:pa/ss@host/x"));
+        assertEquals("https://***@host/x?token=***", Redaction.url("https://user:p?ss@host/x?token=t"));
+        assertEquals("https://***@b.c", Redaction.url("https://example.com/users/@me?mail=a@b.c"), "an @ in the path is suspected too");
+        for (String url : List.of("https://user:p#ss@host/x", "https://user:pa/ss@host/x", "https://user:p?ss@host/x",
+                "https://example.com/users/@me")) {
+            assertTrue(Redaction.hasUserInfo(url), url);
+        }
+        assertEquals("GET https://***@host/x failed; http.url \"https://***@host/x\" has no host; mail admin@example.com",
+                Redaction.text("GET https://user:p#ss@host/x failed; http.url \"https://user:pa/ss@host/x\" has no host; "
+                        + "mail admin@example.com"));
+        assertEquals("see https://***@host/x?sig=***", Redaction.text("see https://user:p?ss@host/x?sig=s"));
     }
 
     @Test
