@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class JobCatalogueTest {
@@ -61,10 +62,10 @@ class JobCatalogueTest {
             return spec.scheduleText().equals("@every 3m") ? List.of("the server refuses it") : List.of();
         });
         checking.onRejection(rejections::add);
-        checking.apply("team", Map.of("a", job("@every 1m"), "b", job("@every 3m"), "c", job("61 * * * *")));
+        checking.apply("team", new TreeMap<>(Map.of("a", job("@every 1m"), "b", job("@every 3m"), "c", job("61 * * * *"))));
         assertEquals(List.of("upsert team/a @every 1m"), calls);
         assertEquals("team/b: the server refuses it", checking.entry(JobId.parse("team/b")).orElseThrow().error().orElseThrow());
-        checking.apply("team", Map.of("a", job("@every 3m"), "b", job("@every 3m"), "c", job("61 * * * *")));
+        checking.apply("team", new TreeMap<>(Map.of("a", job("@every 3m"), "b", job("@every 3m"), "c", job("61 * * * *"))));
         assertEquals(List.of("upsert team/a @every 1m"), calls, "a broken edit leaves the engine alone");
         JobCatalogue.Entry a = checking.entry(JobId.parse("team/a")).orElseThrow();
         assertEquals(List.of("the server refuses it"), a.problems());
