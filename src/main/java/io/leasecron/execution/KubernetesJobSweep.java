@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -21,9 +22,11 @@ import org.jboss.logging.Logger;
 /**
  * The periodic sweep of the {@code batch/v1} Jobs this service created, for what the clean-up after each run cannot
  * catch: a replica that crashed between a Job's end and its clean-up, and the Jobs of a leasecron job that was deleted
- * from its ConfigMap (or no longer has a {@code kubernetesJob} action). One list per namespace per sweep (by the label
- * {@code app.kubernetes.io/managed-by=leasecron}; one list in all when every namespace is watched), then one delete
- * per Job it removes; the leader alone sweeps.
+ * from its ConfigMap (or no longer has a {@code kubernetesJob} action). One list per watched namespace per sweep (by the
+ * label {@code app.kubernetes.io/managed-by=leasecron}; one list in all when every namespace is watched, of which only
+ * the namespaces the sources admit count), then one delete per Job it removes; the leader alone sweeps. The Jobs of a
+ * namespace whose ConfigMaps are not read (another release's, or the service's own when it is not watched) are never
+ * touched.
  *
  * <p>Per leasecron job, by the {@code leasecron.io/job-id} annotation of its Jobs:
  * <ul>
@@ -44,18 +47,27 @@ public final class KubernetesJobSweep {
     }
 
     private final KubernetesClient client;
+    private final String own;
     /** Empty: all namespaces. */
     private final List<String> namespaces;
+    private final Predicate<String> admitted;
     private final Supplier<List<JobCatalogue.Entry>> jobs;
     private final Counter historyLimit;
     private final Counter removed;
     private final java.util.Set<String> forbidden = new java.util.HashSet<>();
 
-    /** @param namespaces where the service's Jobs may be; empty for all namespaces */
-    public KubernetesJobSweep(KubernetesClient client, List<String> namespaces, Supplier<List<JobCatalogue.Entry>> jobs,
-            MeterRegistry registry) {
+    /**
+     * @param own the service's namespace: where the Jobs of ids that name no namespace are
+     * @param namespaces the namespaces whose ConfigMaps are read; empty for all namespaces
+     * @param admitted which of them count now (with all namespaces and a selector, those it matches): the Jobs of any
+     *        other namespace are another release's, never swept
+     */
+    public KubernetesJobSweep(KubernetesClient client, String own, List<String> namespaces, Predicate<String> admitted,
+            Supplier<List<JobCatalogue.Entry>> jobs, MeterRegistry registry) {
         this.client = client;
+        this.own = own;
         this.namespaces = List.copyOf(namespaces);
+        this.admitted = admitted;
         this.jobs = jobs;
         this.historyLimit = counter(registry, "history_limit");
         this.removed = counter(registry, "job_removed");
@@ -70,7 +82,7 @@ public final class KubernetesJobSweep {
     public synchronized Result sweep() {
         List<Job> all = new ArrayList<>();
         for (String namespace : namespaces.isEmpty() ? java.util.Collections.<String>singletonList(null) : namespaces) {
-            all.addAll(list(namespace));
+            list(namespace).stream().filter(j -> admitted.test(j.getMetadata().getNamespace())).forEach(all::add);
         }
         Map<String, JobCatalogue.Entry> known = jobs.get().stream()
                 .collect(Collectors.toMap(e -> e.id().toString(), e -> e, (a, b) -> a, LinkedHashMap::new));

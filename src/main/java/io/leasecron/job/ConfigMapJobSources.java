@@ -39,7 +39,7 @@ public final class ConfigMapJobSources implements AutoCloseable {
     }
 
     /** With a selector: whether {@code namespace} matches it now (as the namespace informer last saw). */
-    private boolean admitted(String namespace) {
+    public boolean admitted(String namespace) {
         if (namespaces.selector().isEmpty()) {
             return true;
         }

@@ -37,7 +37,8 @@ class KubernetesJobSweepTest {
     final KubernetesClient admin = api.client("test-admin");
     final JobCatalogue catalogue = new JobCatalogue(new RecordingSink());
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final KubernetesJobSweep sweep = new KubernetesJobSweep(client, List.of("test"), catalogue::entries, registry);
+    final KubernetesJobSweep sweep = new KubernetesJobSweep(client, "test", List.of("test"), ns -> true, catalogue::entries,
+            registry);
 
     @AfterEach
     void close() {
@@ -48,22 +49,32 @@ class KubernetesJobSweepTest {
 
     /** A Job as the runner makes it; {@code condition} null while it runs. Created in the order of the calls. */
     void job(String name, String jobId, String condition, String created) {
-        Job j = new JobBuilder().withNewMetadata().withName(name).withCreationTimestamp(created)
+        job("test", name, jobId, condition, created);
+    }
+
+    /** A Job in {@code namespace}, labelled and annotated as the runner does for {@code jobId} (none when null). */
+    void job(String namespace, String name, String jobId, String condition, String created) {
+        Job j = new JobBuilder().withNewMetadata().withName(name).withNamespace(namespace).withCreationTimestamp(created)
                 .addToLabels(KubernetesJobRunner.MANAGED, "leasecron")
                 .addToAnnotations(jobId == null ? Map.of() : Map.of(KubernetesJobSweep.JOB_ID, jobId)).endMetadata()
                 .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("main").withImage("busybox").endContainer()
                 .endSpec().endTemplate().endSpec().build();
-        admin.batch().v1().jobs().inNamespace("test").resource(j).create();
+        admin.batch().v1().jobs().inNamespace(namespace).resource(j).create();
         if (condition != null) {
-            Job current = admin.batch().v1().jobs().inNamespace("test").withName(name).get();
+            Job current = admin.batch().v1().jobs().inNamespace(namespace).withName(name).get();
             current.setStatus(new JobStatusBuilder().withConditions(new JobConditionBuilder().withType(condition).withStatus("True")
                     .build()).build());
-            admin.batch().v1().jobs().inNamespace("test").resource(current).updateStatus();
+            admin.batch().v1().jobs().inNamespace(namespace).resource(current).updateStatus();
         }
     }
 
     List<String> names() {
-        return admin.batch().v1().jobs().inNamespace("test").list().getItems().stream().map(j -> j.getMetadata().getName()).sorted().toList();
+        return names("test");
+    }
+
+    List<String> names(String namespace) {
+        return admin.batch().v1().jobs().inNamespace(namespace).list().getItems().stream().map(j -> j.getMetadata().getName())
+                .sorted().toList();
     }
 
     double swept(String reason) {
@@ -114,5 +125,23 @@ class KubernetesJobSweepTest {
         admin.batch().v1().jobs().inNamespace("test").resource(running).updateStatus();
         assertEquals(new KubernetesJobSweep.Result(3, 0, 1), sweep.sweep());
         assertEquals(List.of("broken-ok", "not-ours"), names(), "swept once finished");
+    }
+
+    /**
+     * With every namespace watched through a selector, the Jobs of namespaces the selector leaves out are another
+     * release's: never swept, even finished and of ids this service does not know.
+     */
+    @Test
+    void with_all_namespaces_only_admitted_namespaces_are_swept() {
+        KubernetesJobSweep all = new KubernetesJobSweep(client, "test", List.of(), "tenant-a"::equals, catalogue::entries,
+                registry);
+        job("tenant-a", "gone-a", "tenant-a/old/gone", "Complete", "2026-12-01T03:00:00Z");
+        job("tenant-b", "gone-b", "tenant-b/old/gone", "Complete", "2026-12-01T03:00:00Z");
+        job("test", "gone-own", "test/old/gone", "Complete", "2026-12-01T03:00:00Z");
+
+        assertEquals(new KubernetesJobSweep.Result(1, 0, 1), all.sweep());
+        assertEquals(List.of(), names("tenant-a"));
+        assertEquals(List.of("gone-b"), names("tenant-b"), "a namespace outside the selector is not this release's");
+        assertEquals(List.of("gone-own"), names("test"), "the release namespace is swept only when it is watched");
     }
 }

@@ -60,7 +60,7 @@ class HousekeepingTest {
             }, clock, Duration.ofSeconds(2), (m, k) -> { });
             Housekeeping chores = new Housekeeping(Housekeeping.Settings.DEFAULTS, check,
                     new StalledWatches(Optional.empty(), clock, Duration.ofMinutes(3), registry),
-                    new KubernetesJobSweep(client, List.of("test"), List::of, registry), leader::get);
+                    new KubernetesJobSweep(client, "test", List.of("test"), ns -> true, List::of, registry), leader::get);
 
             assertEquals(Optional.empty(), chores.sweepJobs());
             assertEquals(List.of(), requests, "a follower makes no request");
