@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import io.leasecron.job.JobCatalogue;
+import io.leasecron.job.JobId;
 import io.leasecron.testing.MockApiServer;
 import io.leasecron.testing.RecordingSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -56,6 +57,7 @@ class KubernetesJobSweepTest {
     void job(String namespace, String name, String jobId, String condition, String created) {
         Job j = new JobBuilder().withNewMetadata().withName(name).withNamespace(namespace).withCreationTimestamp(created)
                 .addToLabels(KubernetesJobRunner.MANAGED, "leasecron")
+                .addToLabels(jobId == null ? Map.of() : Map.of(KubernetesJobRunner.JOB_LABEL, KubernetesJobRunner.jobLabel(JobId.parse(jobId))))
                 .addToAnnotations(jobId == null ? Map.of() : Map.of(KubernetesJobSweep.JOB_ID, jobId)).endMetadata()
                 .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("main").withImage("busybox").endContainer()
                 .endSpec().endTemplate().endSpec().build();
@@ -143,5 +145,26 @@ class KubernetesJobSweepTest {
         assertEquals(List.of(), names("tenant-a"));
         assertEquals(List.of("gone-b"), names("tenant-b"), "a namespace outside the selector is not this release's");
         assertEquals(List.of("gone-own"), names("test"), "the release namespace is swept only when it is watched");
+    }
+
+    /**
+     * Jobs are a job's by their namespace and {@code leasecron.io/job} label, which a change of the namespace setting
+     * keeps: its history limits still apply to the Jobs created before. A Job whose job-id annotation names another
+     * namespace than its own is not that job's, and is left alone.
+     */
+    @Test
+    void jobs_created_before_ids_named_their_namespace_keep_their_history_and_other_namespaces_cannot_claim_a_job() {
+        KubernetesJobSweep listed = new KubernetesJobSweep(client, "test", List.of("test", "other"), ns -> true,
+                catalogue::entries, registry);
+        catalogue.apply("test", "billing", Map.of("export", EXPORT));
+        job("ok-1", "billing/export", "Complete", "2026-12-01T03:00:00Z");
+        job("ok-2", "billing/export", "Complete", "2026-12-02T03:00:00Z");
+        job("ok-3", "test/billing/export", "Complete", "2026-12-03T03:00:00Z");
+        job("other", "claim-1", "test/billing/export", "Complete", "2026-12-04T03:00:00Z");
+        job("other", "claim-2", "test/billing/export", "Complete", "2026-12-05T03:00:00Z");
+
+        assertEquals(new KubernetesJobSweep.Result(5, 1, 0), listed.sweep());
+        assertEquals(List.of("ok-2", "ok-3"), names(), "the newest two of the job's Jobs, whatever their id's form");
+        assertEquals(List.of("claim-1", "claim-2"), names("other"), "not the job's: its namespace is test");
     }
 }
