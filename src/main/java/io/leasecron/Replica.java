@@ -162,8 +162,10 @@ public final class Replica implements AutoCloseable {
         ClockCheck clockCheck = new ClockCheck(new ApiServerDate(client), p.clock(), chores.maxClockOffset(),
                 new PodEvents(client, namespace, p.identity(), chores.podUid(), p.clock())).bindTo(p.registry());
         StalledWatches watches = new StalledWatches(activity, p.clock(), chores.watchStallTimeout(), p.registry());
-        watches.watch("configmaps", configMaps::restart);
-        watches.watch("leases", elector::restartLeaseWatch);
+        for (String watched : configMaps.watched()) {
+            watches.watch("configmaps", watched, () -> configMaps.restart(watched));
+        }
+        watches.watch("leases", namespace, elector::restartLeaseWatch);
         KubernetesJobSweep sweep = new KubernetesJobSweep(client, namespace, namespaces.all() ? List.of() : namespaces.each(),
                 configMaps::admitted, catalogue::entries, p.registry());
         return new Housekeeping(chores, clockCheck, watches, sweep, elector::isLeader);

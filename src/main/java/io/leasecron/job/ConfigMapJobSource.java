@@ -63,6 +63,11 @@ public final class ConfigMapJobSource implements AutoCloseable {
         this.catalogue = catalogue;
     }
 
+    /** The namespace watched; empty for all namespaces. */
+    public String namespace() {
+        return namespace == null ? "" : namespace;
+    }
+
     private String where() {
         return namespace == null ? "all namespaces" : "namespace " + namespace;
     }
