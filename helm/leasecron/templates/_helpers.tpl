@@ -95,14 +95,24 @@ used. Call with (list "jobs" "Billing").
 
 {{/* The rules of the jobs' namespaces (docs/rbac.md): their ConfigMaps, Events, and what enabled actions need. */}}
 {{- define "leasecron.jobRules" -}}
-# The job ConfigMaps (label leasecron.io/jobs=true).
-- apiGroups: [""]
-  resources: ["configmaps"]
-  verbs: ["list", "watch"]
+{{ include "leasecron.jobConfigMapRules" . }}
 # InvalidJobSpec, UncertainSlot and JobFailing Events on the job ConfigMaps.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+{{- with include "leasecron.jobObjectRules" . | trim }}
+{{ . }}
+{{- end }}
+{{- end }}
+
+{{- define "leasecron.jobConfigMapRules" -}}
+# The job ConfigMaps (label leasecron.io/jobs=true).
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["list", "watch"]
+{{- end }}
+
+{{- define "leasecron.jobObjectRules" -}}
 {{- range .Values.secrets.names }}
 {{- $_ := include "leasecron.objectName" (list "secrets.names" .) }}
 {{- end }}

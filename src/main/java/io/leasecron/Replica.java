@@ -162,19 +162,13 @@ public final class Replica implements AutoCloseable {
         ClockCheck clockCheck = new ClockCheck(new ApiServerDate(client), p.clock(), chores.maxClockOffset(),
                 new PodEvents(client, namespace, p.identity(), chores.podUid(), p.clock())).bindTo(p.registry());
         StalledWatches watches = new StalledWatches(activity, p.clock(), chores.watchStallTimeout(), p.registry());
-        watches.watch("configmaps", configMaps::restart);
-        watches.watch("leases", elector::restartLeaseWatch);
-        KubernetesJobSweep sweep = new KubernetesJobSweep(client, namespaces.all() ? List.of() : sweptNamespaces(namespaces),
-                catalogue::entries, p.registry());
+        for (String watched : configMaps.watched()) {
+            watches.watch("configmaps", watched, () -> configMaps.restart(watched));
+        }
+        watches.watch("leases", namespace, elector::restartLeaseWatch);
+        KubernetesJobSweep sweep = new KubernetesJobSweep(client, namespace, namespaces.all() ? List.of() : namespaces.each(),
+                configMaps::admitted, catalogue::entries, p.registry());
         return new Housekeeping(chores, clockCheck, watches, sweep, elector::isLeader);
-    }
-
-    /** Where Kubernetes Jobs may be: the service's namespace (ids without one) and every listed namespace. */
-    private static List<String> sweptNamespaces(WatchedNamespaces namespaces) {
-        java.util.Set<String> all = new java.util.LinkedHashSet<>();
-        all.add(namespaces.own());
-        all.addAll(namespaces.each());
-        return List.copyOf(all);
     }
 
     /** The Prometheus registry the per-job series are scraped from: the registry itself or one inside a composite. */

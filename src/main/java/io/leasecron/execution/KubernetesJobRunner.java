@@ -93,11 +93,13 @@ public final class KubernetesJobRunner implements ActionRunner, AutoCloseable {
 
     /**
      * The label value that selects every Job of one leasecron job within its namespace: the same whether or not the
-     * id names the namespace, so a change of the namespace setting keeps history limits and concurrency working.
+     * id names the namespace, so a change of the namespace setting keeps history limits and concurrency working. Over
+     * 63 characters, cut and followed by a hash of {@code <configmap>/<key>}: the id without its namespace, which is
+     * what the hash was taken over while ids did not name it, so the labels of Jobs created then still match.
      */
     public static String jobLabel(JobId id) {
         String v = id.source() + "." + id.name();
-        return v.length() <= 63 ? v : v.substring(0, 50) + "." + hash(id.toString());
+        return v.length() <= 63 ? v : v.substring(0, 50) + "." + hash(id.source() + "/" + id.name());
     }
 
     @Override

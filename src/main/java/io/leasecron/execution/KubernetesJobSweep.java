@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.leasecron.job.JobCatalogue;
+import io.leasecron.job.JobId;
 import io.leasecron.job.KubernetesJobAction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -21,11 +23,14 @@ import org.jboss.logging.Logger;
 /**
  * The periodic sweep of the {@code batch/v1} Jobs this service created, for what the clean-up after each run cannot
  * catch: a replica that crashed between a Job's end and its clean-up, and the Jobs of a leasecron job that was deleted
- * from its ConfigMap (or no longer has a {@code kubernetesJob} action). One list per namespace per sweep (by the label
- * {@code app.kubernetes.io/managed-by=leasecron}; one list in all when every namespace is watched), then one delete
- * per Job it removes; the leader alone sweeps.
+ * from its ConfigMap (or no longer has a {@code kubernetesJob} action). One list per watched namespace per sweep (by the
+ * label {@code app.kubernetes.io/managed-by=leasecron}; one list in all when every namespace is watched, of which only
+ * the namespaces the sources admit count), then one delete per Job it removes; the leader alone sweeps. The Jobs of a
+ * namespace whose ConfigMaps are not read (another release's, or the service's own when it is not watched) are never
+ * touched.
  *
- * <p>Per leasecron job, by the {@code leasecron.io/job-id} annotation of its Jobs:
+ * <p>Per leasecron job, by the namespace and {@code leasecron.io/job} label of its Jobs (what
+ * {@link KubernetesJobRunner#jobLabel} keeps through a change of the namespace setting, unlike the id):
  * <ul>
  * <li>a job with a {@code kubernetesJob} action (its current spec, or the last valid one after a broken edit): finished
  * Jobs beyond {@code successfulJobsHistoryLimit} / {@code failedJobsHistoryLimit} are deleted, newest kept;</li>
@@ -33,7 +38,8 @@ import org.jboss.logging.Logger;
  * ones are left to finish (deleting a ConfigMap key must not kill work in progress) and swept once finished;</li>
  * <li>a job whose text is invalid and that never had a valid version: nothing is deleted (its intent is unknown).</li>
  * </ul>
- * Jobs without the annotation are not this service's and are never touched.
+ * Jobs without the label or the {@code leasecron.io/job-id} annotation are not this service's and are never touched, nor
+ * are those whose annotation names an id of another namespace than theirs.
  */
 public final class KubernetesJobSweep {
     private static final Logger LOG = Logger.getLogger(KubernetesJobSweep.class);
@@ -44,18 +50,27 @@ public final class KubernetesJobSweep {
     }
 
     private final KubernetesClient client;
+    private final String own;
     /** Empty: all namespaces. */
     private final List<String> namespaces;
+    private final Predicate<String> admitted;
     private final Supplier<List<JobCatalogue.Entry>> jobs;
     private final Counter historyLimit;
     private final Counter removed;
     private final java.util.Set<String> forbidden = new java.util.HashSet<>();
 
-    /** @param namespaces where the service's Jobs may be; empty for all namespaces */
-    public KubernetesJobSweep(KubernetesClient client, List<String> namespaces, Supplier<List<JobCatalogue.Entry>> jobs,
-            MeterRegistry registry) {
+    /**
+     * @param own the service's namespace: where the Jobs of ids that name no namespace are
+     * @param namespaces the namespaces whose ConfigMaps are read; empty for all namespaces
+     * @param admitted which of them count now (with all namespaces and a selector, those it matches): the Jobs of any
+     *        other namespace are another release's, never swept
+     */
+    public KubernetesJobSweep(KubernetesClient client, String own, List<String> namespaces, Predicate<String> admitted,
+            Supplier<List<JobCatalogue.Entry>> jobs, MeterRegistry registry) {
         this.client = client;
+        this.own = own;
         this.namespaces = List.copyOf(namespaces);
+        this.admitted = admitted;
         this.jobs = jobs;
         this.historyLimit = counter(registry, "history_limit");
         this.removed = counter(registry, "job_removed");
@@ -70,12 +85,13 @@ public final class KubernetesJobSweep {
     public synchronized Result sweep() {
         List<Job> all = new ArrayList<>();
         for (String namespace : namespaces.isEmpty() ? java.util.Collections.<String>singletonList(null) : namespaces) {
-            all.addAll(list(namespace));
+            list(namespace).stream().filter(j -> admitted.test(j.getMetadata().getNamespace())).forEach(all::add);
         }
-        Map<String, JobCatalogue.Entry> known = jobs.get().stream()
-                .collect(Collectors.toMap(e -> e.id().toString(), e -> e, (a, b) -> a, LinkedHashMap::new));
-        Map<String, List<Job>> byJob = all.stream().filter(j -> annotation(j) != null)
-                .collect(Collectors.groupingBy(KubernetesJobSweep::annotation, LinkedHashMap::new, Collectors.toList()));
+        Map<String, JobCatalogue.Entry> known = jobs.get().stream().collect(Collectors.toMap(
+                e -> key(e.id().namespaceOr(own), KubernetesJobRunner.jobLabel(e.id())), e -> e, (a, b) -> a, LinkedHashMap::new));
+        Map<String, List<Job>> byJob = all.stream().filter(this::ours).collect(Collectors.groupingBy(
+                j -> key(j.getMetadata().getNamespace(), j.getMetadata().getLabels().get(KubernetesJobRunner.JOB_LABEL)),
+                LinkedHashMap::new, Collectors.toList()));
         int beyond = 0;
         int ofRemoved = 0;
         for (var group : byJob.entrySet()) {
@@ -84,12 +100,12 @@ public final class KubernetesJobSweep {
                     .filter(s -> s.action() instanceof KubernetesJobAction).map(s -> (KubernetesJobAction) s.action());
             if (action.isPresent()) {
                 for (Job j : beyondLimits(group.getValue(), action.get())) {
-                    beyond += delete(j, group.getKey(), "beyond its history limits", historyLimit);
+                    beyond += delete(j, "beyond its history limits", historyLimit);
                 }
             } else if (entry == null || entry.active().isPresent()) {
                 for (Job j : group.getValue()) {
                     if (KubernetesJobRunner.finished(j).isPresent()) {
-                        ofRemoved += delete(j, group.getKey(), entry == null ? "its job was removed from its ConfigMap"
+                        ofRemoved += delete(j, entry == null ? "its job was removed from its ConfigMap"
                                 : "its job no longer has a kubernetesJob action", removed);
                     }
                 }
@@ -136,8 +152,9 @@ public final class KubernetesJobSweep {
         return beyond;
     }
 
-    private int delete(Job j, String job, String why, Counter counter) {
+    private int delete(Job j, String why, Counter counter) {
         String name = j.getMetadata().getName();
+        String job = annotation(j);
         try {
             boolean deleted = !client.batch().v1().jobs().inNamespace(j.getMetadata().getNamespace()).withName(name)
                     .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete().isEmpty();
@@ -150,6 +167,27 @@ public final class KubernetesJobSweep {
             LOG.warnf("%s: could not delete Job %s (%s): HTTP %d: %s", job, name, why, e.getCode(), e.getMessage());
         }
         return 0;
+    }
+
+    private static String key(String namespace, String label) {
+        return namespace + "/" + label;
+    }
+
+    /**
+     * Whether a listed Job is one of a job's: labelled with its job and annotated with its id, an id of the Job's own
+     * namespace (a Job in a tenant's namespace cannot stand for a job of another namespace).
+     */
+    private boolean ours(Job j) {
+        Map<String, String> labels = j.getMetadata().getLabels();
+        String id = annotation(j);
+        if (labels == null || labels.get(KubernetesJobRunner.JOB_LABEL) == null || id == null) {
+            return false;
+        }
+        try {
+            return JobId.parse(id).namespaceOr(own).equals(j.getMetadata().getNamespace());
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static String annotation(Job j) {

@@ -30,12 +30,20 @@ public final class Housekeeping {
 
         /** Checks the rules with messages that name the setting. */
         public Settings {
-            positive("LEASECRON_CLOCK_CHECK_INTERVAL", clockCheckInterval);
+            atLeastASecond("LEASECRON_CLOCK_CHECK_INTERVAL", clockCheckInterval);
             positive("LEASECRON_CLOCK_MAX_OFFSET", maxClockOffset);
-            positive("LEASECRON_JOB_SWEEP_INTERVAL", jobSweepInterval);
+            atLeastASecond("LEASECRON_JOB_SWEEP_INTERVAL", jobSweepInterval);
             if (watchStallTimeout.compareTo(Duration.ofSeconds(10)) < 0) {
                 throw new IllegalArgumentException("LEASECRON_WATCH_STALL_TIMEOUT (" + watchStallTimeout.toMillis() + "ms) must be"
                         + " at least 10s: the API server sends a bookmark about every minute on a quiet watch; 2m or more is advised");
+            }
+        }
+
+        /** The Quarkus scheduler's simple implementation runs the chores, and looks at its triggers once a second. */
+        private static void atLeastASecond(String name, Duration d) {
+            if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException(name + " (" + d.toMillis() + "ms) must be at least 1s: the scheduler that"
+                        + " runs it checks its triggers once a second");
             }
         }
 

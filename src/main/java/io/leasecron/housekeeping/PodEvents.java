@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
  * sets from the Downward API) {@code kubectl describe pod} lists them; without it they are still found with
  * {@code kubectl get events --field-selector involvedObject.kind=Pod,involvedObject.name=<pod>}. The Event's name is
  * derived from the pod and the reported fact's key, so reporting the same fact twice makes one Event (the second
- * create is refused as a duplicate). Needs only {@code create} on events, which the Role grants already.
+ * create is refused as a duplicate). Needs only {@code create} on events in the service's namespace, which the
+ * chart's Role there grants whichever namespaces jobs are read from.
  */
 public final class PodEvents implements ClockCheck.Reporter {
     private static final Logger LOG = Logger.getLogger(PodEvents.class);

@@ -30,7 +30,7 @@ public final class StalledWatches {
     private record Watched(Runnable restart, Counter stalls) {
     }
 
-    /** When each resource's watch was last restarted here, to tell a first stall from one that goes on. */
+    /** When each watch ({@link WatchActivity#key}) was last restarted here, to tell a first stall from one that goes on. */
     private final Map<String, Long> restartedAt = new ConcurrentHashMap<>();
 
     private final Optional<WatchActivity> seen;
@@ -49,15 +49,22 @@ public final class StalledWatches {
         this.registry = registry;
     }
 
-    /** Checks {@code resource}'s watch from now on ({@code configmaps}, {@code leases}); {@code restart} starts it again. */
-    public void watch(String resource, Runnable restart) {
-        seen.filter(a -> a.last(resource).isEmpty()).ifPresent(a -> a.touch(resource));
-        watched.put(resource, new Watched(restart, Counter.builder("leasecron.watch.stalls")
+    /**
+     * Checks a watch from now on, judged by its own traffic: {@code resource} ({@code configmaps}, {@code leases}) in
+     * {@code namespace} (empty: a watch of every namespace); {@code restart} starts that watch again.
+     */
+    public void watch(String resource, String namespace, Runnable restart) {
+        String key = WatchActivity.key(resource, namespace);
+        seen.filter(a -> a.last(key).isEmpty()).ifPresent(a -> a.touch(key));
+        watched.put(key, new Watched(restart, Counter.builder("leasecron.watch.stalls")
                 .description("Watches restarted because they delivered nothing, not even a bookmark, for the stall timeout")
                 .tag("resource", resource).register(registry)));
     }
 
-    /** One check, in memory (no request): restarts every watch silent for the bound or longer; returns their resources. */
+    /**
+     * One check, in memory (no request): restarts every watch silent for the bound or longer; returns their keys
+     * ({@link WatchActivity#key}: {@code team-a/configmaps}).
+     */
     public List<String> check() {
         List<String> restarted = new ArrayList<>();
         if (seen.isEmpty()) {

@@ -1,9 +1,11 @@
 package io.leasecron.job;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +63,11 @@ public final class ConfigMapJobSource implements AutoCloseable {
         this.catalogue = catalogue;
     }
 
+    /** The namespace watched; empty for all namespaces. */
+    public String namespace() {
+        return namespace == null ? "" : namespace;
+    }
+
     private String where() {
         return namespace == null ? "all namespaces" : "namespace " + namespace;
     }
@@ -73,8 +80,8 @@ public final class ConfigMapJobSource implements AutoCloseable {
 
     /**
      * Replaces the informer with a new one (a new list, then a new watch), for a watch that stalled. The new one starts
-     * from the old one's store, so a ConfigMap deleted while the old watch was silent is removed when the new list
-     * lacks it, and the ones that did not change reach the catalogue again unchanged, which it ignores. Does nothing
+     * from what reached the catalogue, so a ConfigMap deleted while the old watch was silent is removed when the new
+     * list lacks it, the ones that did not change are not delivered again, and every other version is. Does nothing
      * after {@link #close()}.
      */
     public synchronized void restart() {
@@ -82,8 +89,27 @@ public final class ConfigMapJobSource implements AutoCloseable {
         if (closed || old == null) {
             return;
         }
+        // Stopping drops the old informer's queued notifications: its store may hold versions that never reached the
+        // catalogue, which a new informer started from that store would take as already delivered.
         old.stop();
-        informer = inform(old.getStore().list());
+        informer = inform(applied(old.getStore().list()));
+    }
+
+    /**
+     * The ConfigMaps of {@code listed} as the catalogue last took them in: each at the version that reached it, and
+     * none that never did, so the new list delivers an add or an update for every version not yet applied.
+     */
+    private List<ConfigMap> applied(List<ConfigMap> listed) {
+        List<ConfigMap> seed = new ArrayList<>();
+        for (ConfigMap cm : listed) {
+            String version = reached.get(cm.getMetadata().getNamespace() + "/" + cm.getMetadata().getName());
+            if (version == null) {
+                continue;
+            }
+            seed.add(version.equals(cm.getMetadata().getResourceVersion()) ? cm
+                    : new ConfigMapBuilder(cm).editMetadata().withResourceVersion(version).endMetadata().build());
+        }
+        return seed;
     }
 
     private SharedIndexInformer<ConfigMap> inform(List<ConfigMap> initial) {
@@ -196,6 +222,13 @@ public final class ConfigMapJobSource implements AutoCloseable {
         }
         loaded = true;
         return true;
+    }
+
+    /** The version of a ConfigMap the informer holds, null if none: for tests that wait for an event to be queued. */
+    String listedVersion(String ns, String name) {
+        SharedIndexInformer<ConfigMap> current = informer;
+        ConfigMap cm = current == null ? null : current.getStore().getByKey(ns + "/" + name);
+        return cm == null ? null : cm.getMetadata().getResourceVersion();
     }
 
     /** The ConfigMap a job came from, as last applied. */

@@ -39,7 +39,7 @@ public final class ConfigMapJobSources implements AutoCloseable {
     }
 
     /** With a selector: whether {@code namespace} matches it now (as the namespace informer last saw). */
-    private boolean admitted(String namespace) {
+    public boolean admitted(String namespace) {
         if (namespaces.selector().isEmpty()) {
             return true;
         }
@@ -116,11 +116,16 @@ public final class ConfigMapJobSources implements AutoCloseable {
     }
 
     /**
-     * Restarts every ConfigMap informer, for watches that stalled ({@link ConfigMapJobSource#restart()}). Their traffic
-     * is judged together (by resource, not by namespace), so all of them are restarted at once.
+     * Restarts the ConfigMap informer of {@code namespace} (empty: the one of every namespace), for a watch that stalled
+     * ({@link ConfigMapJobSource#restart()}); each is judged by its own traffic.
      */
-    public void restart() {
-        sources.forEach(ConfigMapJobSource::restart);
+    public void restart(String namespace) {
+        sources.stream().filter(s -> s.namespace().equals(namespace)).forEach(ConfigMapJobSource::restart);
+    }
+
+    /** Where the informers watch, one entry each: namespaces, or a single empty one for every namespace. */
+    public List<String> watched() {
+        return sources.stream().map(ConfigMapJobSource::namespace).toList();
     }
 
     /** The ConfigMap a job came from, as last applied. */

@@ -77,6 +77,20 @@ class KubernetesJobRunnerTest {
         assertTrue(longest.length() <= 63 && longest.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?"), longest);
     }
 
+    /** The label selects a job's Jobs within its namespace: the same whether or not the id names the namespace. */
+    @Test
+    void labels_do_not_change_with_the_namespace_setting_and_fit_kubernetes() {
+        assertEquals("billing.export", KubernetesJobRunner.jobLabel(new JobId("tenant-a", "billing", "export")));
+        JobId unqualified = new JobId("reports-" + "r".repeat(40), "monthly-" + "m".repeat(40));
+        JobId qualified = new JobId("tenant-a", unqualified.source(), unqualified.name());
+        String label = KubernetesJobRunner.jobLabel(unqualified);
+        assertEquals(label, KubernetesJobRunner.jobLabel(qualified));
+        assertTrue(label.length() <= 63 && label.startsWith((unqualified.source() + "." + unqualified.name()).substring(0, 50) + "."),
+                label);
+        assertFalse(label.equals(KubernetesJobRunner.jobLabel(new JobId(unqualified.source(), unqualified.name() + "x"))),
+                "a cut label keeps a hash of the whole");
+    }
+
     @Test
     void a_slot_creates_one_labelled_job_and_its_outcome_follows_the_jobs_completion() throws Exception {
         JobSpec spec = job("");

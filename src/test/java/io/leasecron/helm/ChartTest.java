@@ -147,7 +147,8 @@ class ChartTest {
                 "--set", "kubernetesJob.enabled=true", "--set", "secrets.names={payments-api}");
         List<String> jobRules = List.of("/configmaps [] list,watch", "/events [] create", "/secrets [payments-api] get",
                 "batch/jobs [] create,list,watch,delete");
-        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update"), rules(objects.get("Role/jobs/leasecron")));
+        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update", "/events [] create"),
+                rules(objects.get("Role/jobs/leasecron")), "the Lease, and ClockSkew Events on the replicas' Pods");
         assertEquals(jobRules, rules(objects.get("Role/team-a/leasecron-jobs")));
         assertEquals(jobRules, rules(objects.get("Role/team-b/leasecron-jobs")));
         for (String ns : List.of("team-a", "team-b")) {
@@ -169,7 +170,8 @@ class ChartTest {
     void all_job_namespaces_get_a_cluster_role_with_list_and_watch_on_namespaces_only_for_a_selector() throws IOException {
         Map<String, JsonNode> all = renderByNamespace("--set", "jobNamespaces.names={*}");
         assertEquals(List.of("/configmaps [] list,watch", "/events [] create"), rules(all.get("ClusterRole//jobs-leasecron-jobs")));
-        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update"), rules(all.get("Role/jobs/leasecron")));
+        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update", "/events [] create"),
+                rules(all.get("Role/jobs/leasecron")));
         JsonNode binding = all.get("ClusterRoleBinding//jobs-leasecron-jobs");
         assertEquals("ClusterRole jobs-leasecron-jobs", binding.at("/roleRef/kind").asText() + " " + binding.at("/roleRef/name").asText());
         assertEquals("jobs/leasecron", binding.at("/subjects/0/namespace").asText() + "/" + binding.at("/subjects/0/name").asText());

@@ -31,6 +31,16 @@ class HousekeepingTest {
         e = assertThrows(IllegalArgumentException.class, () -> new Housekeeping.Settings(Duration.ofMinutes(1), Duration.ZERO,
                 Duration.ofMinutes(3), Duration.ofMinutes(10), Optional.empty()));
         assertEquals("LEASECRON_CLOCK_MAX_OFFSET (0ms) must be positive", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Housekeeping.Settings(Duration.ofMillis(500),
+                Duration.ofSeconds(2), Duration.ofMinutes(3), Duration.ofMinutes(10), Optional.empty()));
+        assertEquals("LEASECRON_CLOCK_CHECK_INTERVAL (500ms) must be at least 1s: the scheduler that runs it checks its"
+                + " triggers once a second", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Housekeeping.Settings(Duration.ofMinutes(1),
+                Duration.ofSeconds(2), Duration.ofMinutes(3), Duration.ofMillis(999), Optional.empty()));
+        assertEquals("LEASECRON_JOB_SWEEP_INTERVAL (999ms) must be at least 1s: the scheduler that runs it checks its"
+                + " triggers once a second", e.getMessage());
+        assertEquals(Duration.ofSeconds(1), new Housekeeping.Settings(Duration.ofSeconds(1), Duration.ofSeconds(2),
+                Duration.ofMinutes(3), Duration.ofSeconds(1), Optional.empty()).clockCheckInterval());
     }
 
     @Test
@@ -60,7 +70,7 @@ class HousekeepingTest {
             }, clock, Duration.ofSeconds(2), (m, k) -> { });
             Housekeeping chores = new Housekeeping(Housekeeping.Settings.DEFAULTS, check,
                     new StalledWatches(Optional.empty(), clock, Duration.ofMinutes(3), registry),
-                    new KubernetesJobSweep(client, List.of("test"), List::of, registry), leader::get);
+                    new KubernetesJobSweep(client, "test", List.of("test"), ns -> true, List::of, registry), leader::get);
 
             assertEquals(Optional.empty(), chores.sweepJobs());
             assertEquals(List.of(), requests, "a follower makes no request");

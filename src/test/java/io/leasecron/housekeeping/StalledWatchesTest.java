@@ -54,7 +54,7 @@ class StalledWatchesTest {
         Await.until(source::loaded, "the first list reached the catalogue");
         Await.until(() -> server.watches.size() == 1, "the informer started its watch");
         watches = new StalledWatches(Optional.of(activity), clock, BOUND, registry);
-        watches.watch("configmaps", source::restart);
+        watches.watch("configmaps", "test", source::restart);
     }
 
     @AfterEach
@@ -80,7 +80,7 @@ class StalledWatchesTest {
         // Deleted while the watch is silent: only a new list can tell.
         server.configMaps.clear();
         clock.advance(Duration.ofMillis(1));
-        assertEquals(List.of("configmaps"), watches.check());
+        assertEquals(List.of("test/configmaps"), watches.check());
         assertEquals(1.0, stalls());
         Await.until(() -> server.lists.size() == 2 && server.watches.size() == 2, "the informer listed and watched again");
         Await.until(() -> catalogue.entry(NIGHTLY).isEmpty(), "the deletion reached the catalogue");
@@ -89,7 +89,7 @@ class StalledWatchesTest {
         clock.advance(BOUND.minusMillis(1));
         assertEquals(List.of(), watches.check());
         clock.advance(Duration.ofMillis(1));
-        assertEquals(List.of("configmaps"), watches.check());
+        assertEquals(List.of("test/configmaps"), watches.check());
         assertEquals(2.0, stalls());
     }
 
@@ -99,12 +99,12 @@ class StalledWatchesTest {
         long at = clock.nanoTime();
         server.send("{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\","
                 + "\"metadata\":{\"resourceVersion\":\"11\"}}}");
-        Await.until(() -> activity.last("configmaps").orElse(0) == at, "the bookmark arrived");
+        Await.until(() -> activity.last("test/configmaps").orElse(0) == at, "the bookmark arrived");
 
         clock.advance(Duration.ofSeconds(100)); // 200 s since the watch started, 100 s since the bookmark
         assertEquals(List.of(), watches.check());
         clock.advance(Duration.ofSeconds(20));
-        assertEquals(List.of("configmaps"), watches.check());
+        assertEquals(List.of("test/configmaps"), watches.check());
         assertEquals(1.0, stalls());
         Await.until(() -> server.watches.size() == 2, "the informer watched again");
     }

@@ -70,6 +70,56 @@ class ConfigMapJobSourceTest {
         }
     }
 
+    /**
+     * A restart drops the old informer's queued notifications: the versions they carried must still reach the
+     * catalogue. Here the restart runs while the first list's first ConfigMap is being applied (as a stalled-watch
+     * restart waiting for that apply does right after it), with an edit of it and a new ConfigMap queued behind.
+     */
+    @Test
+    void versions_queued_behind_an_apply_when_the_watch_restarts_still_reach_the_catalogue() throws Exception {
+        CountDownLatch applying = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        ConfigMapJobSource[] restarted = new ConfigMapJobSource[1];
+        JobCatalogue catalogue = new JobCatalogue(new JobCatalogue.Sink() {
+            @Override
+            public void upsert(JobSpec spec) {
+                if (spec.id().source().equals("first") && once.compareAndSet(false, true)) {
+                    applying.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    restarted[0].restart();
+                }
+            }
+
+            @Override
+            public void remove(JobId id) {
+            }
+        });
+        try (MockApiServer api = new MockApiServer(); KubernetesClient client = api.client("test");
+                ConfigMapJobSource source = new ConfigMapJobSource(client, "test", catalogue)) {
+            restarted[0] = source;
+            put(client, "first");
+            source.start();
+            assertTrue(applying.await(10, TimeUnit.SECONDS), "the first list reaches the catalogue");
+            client.configMaps().inNamespace("test").withName("first").edit(cm -> new ConfigMapBuilder(cm)
+                    .withData(Map.of("job", "schedule: \"@every 2h\"\nhttp:\n  url: http://127.0.0.1:2/\n")).build());
+            put(client, "second");
+            for (String name : List.of("first", "second")) {
+                String version = client.configMaps().inNamespace("test").withName(name).get().getMetadata().getResourceVersion();
+                Await.until(() -> version.equals(source.listedVersion("test", name)), name + "'s new version is queued");
+            }
+            release.countDown();
+            Await.until(source::loaded, "loaded once every listed version has reached the catalogue");
+            assertEquals(2, catalogue.entries().size());
+            assertTrue(catalogue.entry(JobId.parse("first/job")).orElseThrow().text().contains("127.0.0.1:2"),
+                    "the edit queued behind the restart is applied");
+        }
+    }
+
     @Test
     void a_source_started_while_the_api_is_unreachable_loads_its_jobs_once_it_is_back() throws Exception {
         JobCatalogue catalogue = new JobCatalogue(new JobCatalogue.Sink() {
