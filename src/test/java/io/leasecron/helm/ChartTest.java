@@ -227,6 +227,8 @@ class ChartTest {
                 Arguments.of("kubernetesJob.policy.allowHostpath=true", "- at '/kubernetesJob/policy': additional properties 'allowHostpath' not allowed"),
                 Arguments.of("kubernetesJob.policy.allowedCapabilities={net_admin}",
                         "- at '/kubernetesJob/policy/allowedCapabilities/0': 'net_admin' does not match pattern '^([A-Z0-9_]+|\\\\*)$'"),
+                Arguments.of("kubernetesJob.policy.allowedImagePrefixes={registry.example.com/team}",
+                        "- at '/kubernetesJob/policy/allowedImagePrefixes/0': 'registry.example.com/team' does not match pattern '^[^,\\\\s]*[/:@]$'"),
                 Arguments.of("jvm.maxRamPercentage=95", "- at '/jvm/maxRamPercentage': maximum: got 95, want 90"),
                 Arguments.of("podDisruptionBudget.maxUnavailable=0", "- at '/podDisruptionBudget/maxUnavailable': minimum: got 0, want 1"),
                 Arguments.of("jobs.billing=oops", "- at '/jobs/billing': got string, want object"),
