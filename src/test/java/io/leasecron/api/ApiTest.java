@@ -41,6 +41,17 @@ class ApiTest {
     @Inject
     Lifecycle lifecycle;
 
+    /** The OpenAPI document, on the API port, names every path of the API and what each answers. */
+    @Test
+    void the_openapi_document_describes_every_path_of_the_api() {
+        JsonPath doc = given().queryParam("format", "json").get("/q/openapi").then().statusCode(200).extract().jsonPath();
+        assertEquals("leasecron API", doc.getString("info.title"));
+        assertEquals(new TreeSet<>(Set.of("/api/v1/jobs", "/api/v1/jobs/{source}/{name}", "/api/v1/jobs/{source}/{name}/runs",
+                "/api/v1/jobs/{namespace}/{source}/{name}", "/api/v1/jobs/{namespace}/{source}/{name}/runs", "/api/v1/leader",
+                "/api/v1/preview")), new TreeSet<>(doc.getMap("paths").keySet()));
+        assertNotNull(doc.get("paths.'/api/v1/preview'.post"), "the preview is a POST");
+    }
+
     @Test
     void lists_every_job_with_its_next_run_or_its_error() {
         JsonPath list = given().get("/api/v1/jobs").then().statusCode(200).contentType(ContentType.JSON).extract().jsonPath();
