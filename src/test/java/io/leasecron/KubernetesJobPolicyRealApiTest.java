@@ -19,6 +19,7 @@ import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.KubernetesJobPolicy;
 import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.LeaseSettings;
+import io.leasecron.testing.Await;
 import io.leasecron.testing.Closer;
 import io.leasecron.testing.FakeClock;
 import io.leasecron.testing.RealControlPlane;
@@ -159,12 +160,8 @@ class KubernetesJobPolicyRealApiTest {
         }
     }
 
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(5);
-        }
+    static void await(BooleanSupplier condition, String what) {
+        Await.until(condition, what, Duration.ofSeconds(20));
     }
 
     <T extends AutoCloseable> T closing(T c) {

@@ -21,6 +21,7 @@ import io.leasecron.job.JobSpecParser;
 import io.leasecron.job.SecretResolver;
 import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.LeaseSettings;
+import io.leasecron.testing.Await;
 import io.leasecron.testing.Closer;
 import io.leasecron.testing.FakeClock;
 import io.leasecron.testing.Jobs;
@@ -122,12 +123,8 @@ class NamespacesRealApiTest {
         }
     }
 
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(5);
-        }
+    static void await(BooleanSupplier condition, String what) {
+        Await.until(condition, what, Duration.ofSeconds(20));
     }
 
     /**

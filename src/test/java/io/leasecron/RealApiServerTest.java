@@ -35,6 +35,7 @@ import io.leasecron.leader.LeaseRecord;
 import io.leasecron.leader.LeaseSettings;
 import io.leasecron.leader.LeaseStore.Conflict;
 import io.leasecron.leader.LeaseStore.LeaseStoreException;
+import io.leasecron.testing.Await;
 import io.leasecron.testing.Closer;
 import io.leasecron.testing.FakeClock;
 import io.leasecron.testing.Jobs;
@@ -151,12 +152,8 @@ class RealApiServerTest {
     }
 
     /** Waits for something another thread does (an informer delivering), never for the scheduler. */
-    static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(5);
-        }
+    static void await(BooleanSupplier condition, String what) {
+        Await.until(condition, what, Duration.ofSeconds(20));
     }
 
     static ConfigMap jobs(String name, Map<String, String> data) {

@@ -15,10 +15,15 @@ public final class Await {
 
     /** Returns once {@code condition} holds; fails with {@code what} after 15 seconds. */
     public static void until(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
+        until(condition, what, LIMIT);
+    }
+
+    /** Returns once {@code condition} holds; fails with {@code what} after {@code limit}. */
+    public static void until(BooleanSupplier condition, String what, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + LIMIT.toSeconds() + " s waiting until " + what);
+                throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting until " + what);
             }
             try {
                 Thread.sleep(5);
