@@ -86,6 +86,11 @@ public interface LeasecronConfig {
     @WithConverter(DurationConverter.class)
     Duration watchStallTimeout();
 
+    /** How long a manual run's record is kept after it ended (LEASECRON_RUN_RETENTION); then the leader deletes it. */
+    @WithDefault("1h")
+    @WithConverter(DurationConverter.class)
+    Duration runRetention();
+
     /** Kubernetes mode: how often the leader sweeps the Kubernetes Jobs it created (LEASECRON_JOB_SWEEP_INTERVAL). */
     @WithDefault("10m")
     @WithConverter(DurationConverter.class)

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.leasecron.control.ManualRuns;
+import io.leasecron.control.Pauses;
 import io.leasecron.engine.Clock;
 import io.leasecron.engine.Engine;
 import io.leasecron.engine.EngineSettings;
@@ -73,7 +75,7 @@ public class Lifecycle {
             return new ActionRunners(httpRunner, shell ? new ShellActionRunner(secrets) : null, jobRunner);
         };
         var parts = new Replica.Parts(config.replica(), SystemClock.INSTANCE, settings, config.history().runsPerJob(), registry,
-                runners, dispatch, new JobSpecParser.Options(shell, jobPolicy));
+                runners, dispatch, new JobSpecParser.Options(shell, jobPolicy), config.runRetention());
         if (mode == LeasecronConfig.Mode.kubernetes) {
             KubernetesClient base = quarkusClient.get();
             String namespace = config.namespace().filter(n -> !n.isBlank()).orElseGet(() ->
@@ -225,6 +227,18 @@ public class Lifecycle {
     @Singleton
     RunHistory history() {
         return replica.history();
+    }
+
+    @Produces
+    @Singleton
+    ManualRuns manualRuns() {
+        return replica.manualRuns();
+    }
+
+    @Produces
+    @Singleton
+    Pauses pauses() {
+        return replica.pauses();
     }
 
     /** Local mode: re-reads the jobs folder now and returns once every change is applied. */

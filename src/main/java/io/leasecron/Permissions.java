@@ -26,12 +26,17 @@ final class Permissions {
         {"coordination.k8s.io", "leases", "watch"}, {"coordination.k8s.io", "leases", "create"},
         {"coordination.k8s.io", "leases", "update"},
     };
+    /** The control ConfigMaps (manual runs, pauses): in the service's namespace. */
+    static final String[][] CONTROL = {
+        {"", "configmaps", "get"}, {"", "configmaps", "list"}, {"", "configmaps", "watch"}, {"", "configmaps", "create"},
+        {"", "configmaps", "update"}, {"", "configmaps", "patch"}, {"", "configmaps", "delete"},
+    };
     /** In every namespace jobs are read from (cluster-wide when all are). */
     static final String[][] JOBS = {{"", "configmaps", "list"}, {"", "configmaps", "watch"}, {"", "events", "create"}};
     /** Cluster-wide, with a namespace selector. */
     static final String[][] SELECTOR = {{"", "namespaces", "list"}, {"", "namespaces", "watch"}};
     /** What the default (jobs in the service's namespace) needs there: the Role of k8s/rbac.yaml. */
-    static final String[][] REQUIRED = java.util.stream.Stream.concat(Arrays.stream(LEASE), Arrays.stream(JOBS))
+    static final String[][] REQUIRED = java.util.stream.Stream.of(LEASE, CONTROL, JOBS).flatMap(Arrays::stream)
             .toArray(String[][]::new);
 
     private Permissions() {
@@ -51,8 +56,10 @@ final class Permissions {
         // By namespace ("" for cluster-wide): what is missing there.
         Map<String, List<String>> missing = new LinkedHashMap<>();
         List<String[]> questions = new ArrayList<>();
-        for (String[] r : LEASE) {
-            questions.add(new String[] {namespace, r[0], r[1], r[2]});
+        for (String[][] rules : new String[][][] {LEASE, CONTROL}) {
+            for (String[] r : rules) {
+                questions.add(new String[] {namespace, r[0], r[1], r[2]});
+            }
         }
         for (String ns : jobs.all() ? List.of("") : jobs.each()) {
             for (String[] r : JOBS) {

@@ -1,6 +1,12 @@
 package io.leasecron;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.leasecron.control.ControlLoop;
+import io.leasecron.control.ControlStore;
+import io.leasecron.control.KubernetesControlStore;
+import io.leasecron.control.ManualRuns;
+import io.leasecron.control.MemoryControlStore;
+import io.leasecron.control.Pauses;
 import io.leasecron.engine.Clock;
 import io.leasecron.engine.Engine;
 import io.leasecron.engine.EngineSettings;
@@ -65,6 +71,10 @@ public final class Replica implements AutoCloseable {
     private final WatchedNamespaces namespaces;
     private final KubernetesEvents events;
     private final Housekeeping housekeeping;
+    private final ControlStore control;
+    private final Pauses pauses;
+    private final ManualRuns manualRuns;
+    private final ControlLoop controlLoop;
 
     /**
      * What both modes share.
@@ -73,7 +83,13 @@ public final class Replica implements AutoCloseable {
      *        mode, its client and namespace; null in local mode)
      */
     public record Parts(String identity, Clock clock, EngineSettings engine, int historyRuns, MeterRegistry registry,
-            Runners runners, Executor dispatch, JobSpecParser.Options options) {
+            Runners runners, Executor dispatch, JobSpecParser.Options options, Duration runRetention) {
+
+        /** Manual runs kept for an hour after they ended. */
+        public Parts(String identity, Clock clock, EngineSettings engine, int historyRuns, MeterRegistry registry, Runners runners,
+                Executor dispatch, JobSpecParser.Options options) {
+            this(identity, clock, engine, historyRuns, registry, runners, dispatch, options, Duration.ofHours(1));
+        }
     }
 
     /** Builds the runner of every action kind. */
@@ -114,6 +130,15 @@ public final class Replica implements AutoCloseable {
                 metrics.forget(id);
             }
         }, p.options(), client == null ? SpecCheck.NONE : new KubernetesJobDryRun(client, namespace));
+        this.control = client == null ? new MemoryControlStore() : new KubernetesControlStore(client, namespace);
+        this.pauses = new Pauses(control, p.clock());
+        engine.pausedBy(pauses);
+        this.controlLoop = new ControlLoop(p.clock(), CONTROL_RESYNC);
+        ManualRuns.Leadership leadership = elector == null ? () -> Optional.of(new ManualRuns.Term(AlwaysLeaderGate.TERM, null))
+                : new TermWatch(elector);
+        this.manualRuns = new ManualRuns(control, engine, p.clock(), leadership, p.runRetention(), controlLoop);
+        engine.addListener(manualRuns);
+        control.onChange(controlLoop::kick);
         JobStateMetrics jobStates = new JobStateMetrics(catalogue, engine);
         prometheus(p.registry()).ifPresent(r -> jobStates.bindTo(r.getPrometheusRegistry()));
         if (directory != null) {
@@ -121,8 +146,9 @@ public final class Replica implements AutoCloseable {
         }
         if (client != null) {
             this.configMaps = new ConfigMapJobSources(client, namespaces, catalogue);
-            // Catch-up after a takeover covers the jobs the engine knows: a replica leads only once they are loaded.
-            elector.campaignOnlyWhen(configMaps::loaded);
+            // Catch-up after a takeover covers the jobs the engine knows, and pauses must hold on its first fire: a
+            // replica leads only once both are loaded.
+            elector.campaignOnlyWhen(() -> configMaps.loaded() && control.synced());
             this.events = new KubernetesEvents(client, namespace, p.identity(), p.clock(), elector::isLeader, configMaps::ref);
             engine.addListener(events);
             catalogue.onRejection(events::rejected);
@@ -132,6 +158,7 @@ public final class Replica implements AutoCloseable {
                 public void acquired(long term, Engine.Takeover predecessor) {
                     engine.recover(predecessor);
                     events.reportAll(catalogue.entries());
+                    controlLoop.kick();
                 }
             });
             new LeaderMetrics(elector).bindTo(p.registry());
@@ -149,6 +176,32 @@ public final class Replica implements AutoCloseable {
                 .description("Attempts in progress on this replica").register(p.registry());
         Gauge.builder("leasecron.queued.fires", engine, Engine::queuedCount)
                 .description("Fires waiting for this replica's concurrency limit").register(p.registry());
+    }
+
+    /** How often manual runs are looked at without a change having been seen. */
+    static final Duration CONTROL_RESYNC = Duration.ofSeconds(10);
+
+    /** The term this replica leads in, with the claims it inherited, from the elector's takeovers. */
+    private static final class TermWatch implements ManualRuns.Leadership, LeaderElector.Listener {
+        private final LeaderElector elector;
+        private volatile ManualRuns.Term last;
+
+        TermWatch(LeaderElector elector) {
+            this.elector = elector;
+            elector.addListener(this);
+        }
+
+        @Override
+        public void acquired(long term, Engine.Takeover predecessor) {
+            last = new ManualRuns.Term(term, predecessor == null ? null : predecessor.claimedUntil());
+        }
+
+        @Override
+        public Optional<ManualRuns.Term> leading() {
+            ManualRuns.Term t = last;
+            var s = elector.status();
+            return t != null && s.isLeader() && s.term() == t.term() ? Optional.of(t) : Optional.empty();
+        }
     }
 
     /**
@@ -228,9 +281,11 @@ public final class Replica implements AutoCloseable {
         if (directory != null) {
             directory.start();
         } else {
+            control.start();
             configMaps.start();
         }
         if (threads) {
+            controlLoop.start(manualRuns);
             if (elector != null) {
                 elector.start();
             }
@@ -249,6 +304,7 @@ public final class Replica implements AutoCloseable {
         if (elector != null) {
             elector.step();
         }
+        manualRuns.reconcile();
         engine.tick();
         if (elector != null) {
             elector.step();
@@ -259,7 +315,7 @@ public final class Replica implements AutoCloseable {
 
     /** True once the jobs of every source have been loaded (on every replica, leader or not). */
     public boolean jobsLoaded() {
-        return directory != null ? directory.loaded() : configMaps.loaded();
+        return directory != null ? directory.loaded() : configMaps.loaded() && control.synced();
     }
 
     /**
@@ -285,6 +341,8 @@ public final class Replica implements AutoCloseable {
     /** Stops everything at once, without releasing anything (a crash, for tests). */
     @Override
     public void close() {
+        controlLoop.close();
+        control.close();
         if (configMaps != null) {
             configMaps.close();
         }
@@ -339,6 +397,18 @@ public final class Replica implements AutoCloseable {
     /** Where job ConfigMaps are read from; empty in local mode. */
     public Optional<WatchedNamespaces> namespaces() {
         return Optional.ofNullable(namespaces);
+    }
+
+    public ManualRuns manualRuns() {
+        return manualRuns;
+    }
+
+    public Pauses pauses() {
+        return pauses;
+    }
+
+    public ControlStore control() {
+        return control;
     }
 
     public Optional<KubernetesEvents> events() {

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -511,6 +512,106 @@ class ReplicasTest {
             assertTrue(everyNode.stream().anyMatch(n -> n.replica.history().recent(job).stream()
                     .anyMatch(h -> h.slot().equals(slot) && h.outcome().equals("uncertain"))), s + " in the run history");
         }
+    }
+
+    /**
+     * Manual runs asked of a random replica, leader or not, each followed at once (or a step or two later: between
+     * the request, its assignment, its claim and its start) by a kill, a pause longer than the lease, a cut or a
+     * rolling restart of the leader. Every run executes once: never twice, never under a slot other than the one its
+     * record names, and never lost (an AtMostOnce run may end uncertain, reported as such, and then ran at most once).
+     */
+    @Test
+    void manual_runs_asked_of_any_replica_run_once_through_kills_pauses_cuts_and_restarts() throws Exception {
+        Map<String, String> data = new TreeMap<>();
+        String[] delivery = {"AtMostOnce", "AtMostOnce", "AtLeastOnce"};
+        for (int i = 0; i < delivery.length; i++) {
+            data.put("m-" + i, "schedule: \"0 0 1 1 *\"\ndelivery: " + delivery[i] + "\nhttp: {url: \"" + target.url("/manual-" + i) + "\"}\n");
+        }
+        try (KubernetesClient admin = api.client("test-admin")) {
+            admin.configMaps().inNamespace("test").resource(new ConfigMapBuilder().withNewMetadata().withName("manual")
+                    .addToLabels("leasecron.io/jobs", "true").endMetadata().withData(data).build()).create();
+        }
+        Duration[] skews = {Duration.ofSeconds(-2), Duration.ZERO, Duration.ofSeconds(2)};
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            nodes.add(new Node("pod-" + i + "-0", skews[i]));
+        }
+        Random random = new Random(20261208);
+        run(nodes, Duration.ofSeconds(6));
+        List<String> requested = new ArrayList<>();
+        List<String> chaos = new ArrayList<>();
+        for (int round = 0; round < 24; round++) {
+            Node leader = leader(nodes);
+            if (leader == null) {
+                run(nodes, Duration.ofSeconds(2));
+                continue;
+            }
+            Node asked = nodes.get(random.nextInt(nodes.size()));
+            JobId job = new JobId("manual", "m-" + random.nextInt(delivery.length));
+            requested.add(asked.replica.manualRuns().request(job, Optional.empty(), "test").name());
+            int steps = random.nextInt(3);
+            run(nodes, STEP.multipliedBy(steps));
+            chaos.add(job + " asked of " + asked.identity + ", then " + steps + " steps, then " + switch (round % 4) {
+                case 0 -> {
+                    leader.kill();
+                    nodes.remove(leader);
+                    nodes.add(new Node(next(leader.identity), leader.skew));
+                    yield "kill " + leader.identity;
+                }
+                case 1 -> {
+                    leader.pausedUntil = now.plus(TIMINGS.lease().plusSeconds(2 + random.nextInt(3)));
+                    yield "pause " + leader.identity;
+                }
+                case 2 -> {
+                    leader.proxy.cut();
+                    run(nodes, Duration.ofSeconds(8));
+                    leader.proxy.restore();
+                    yield "cut " + leader.identity;
+                }
+                default -> {
+                    leader.replica.shutdown(Duration.ofSeconds(1));
+                    leader.alive = false;
+                    nodes.remove(leader);
+                    nodes.add(new Node(next(leader.identity), leader.skew));
+                    yield "restart " + leader.identity;
+                }
+            });
+            run(nodes, Duration.ofSeconds(8 + random.nextInt(5)));
+        }
+        run(nodes, Duration.ofSeconds(20));
+        Node any = nodes.stream().filter(n -> n.alive).findFirst().orElseThrow();
+        Await.until(() -> requested.stream().allMatch(n -> any.replica.manualRuns().read(n).map(r -> r.startedAt() != null
+                || r.finished()).orElse(false)), "every manual run started or ended");
+        List<RecordingTarget.Request> requests = delivered().stream().filter(r -> r.header("Leasecron-Job").startsWith("manual/")).toList();
+        Map<String, Long> byKey = requests.stream().collect(Collectors.groupingBy(r -> r.header("Idempotency-Key"), Collectors.counting()));
+        List<String> doubled = new ArrayList<>();
+        List<String> lost = new ArrayList<>();
+        List<String> uncertainRuns = new ArrayList<>();
+        Set<String> keys = new java.util.HashSet<>();
+        for (String name : requested) {
+            io.leasecron.control.RunRecord r = any.replica.manualRuns().read(name).orElseThrow();
+            String key = Fire.idempotencyKey(r.job().toString(), r.slot());
+            keys.add(key);
+            long hits = byKey.getOrDefault(key, 0L);
+            boolean atLeastOnce = r.job().name().equals("m-2");
+            boolean wasUncertain = "skipped".equals(r.outcome()) && r.detail().startsWith("uncertain");
+            if (wasUncertain) {
+                uncertainRuns.add(name);
+            }
+            if (!atLeastOnce && hits > 1) {
+                doubled.add(name + " " + r + " x" + hits);
+            }
+            if (hits == 0 && !(wasUncertain && !atLeastOnce)) {
+                lost.add(name + " " + r);
+            }
+        }
+        LOG.infof("manual runs: %d asked, %d fires, %d uncertain; %s", requested.size(), requests.size(), uncertainRuns.size(), chaos);
+        assertEquals(24, requested.size());
+        assertEquals(List.of(), doubled, "manual runs executed twice");
+        assertEquals(List.of(), lost, "manual runs lost");
+        assertEquals(List.of(), requests.stream().filter(r -> !keys.contains(r.header("Idempotency-Key")))
+                .map(r -> r.header("Leasecron-Job") + "@" + r.header("Leasecron-Scheduled-Time")).toList(),
+                "fires under a slot no run record names");
     }
 
     /**

@@ -30,7 +30,7 @@ public class ErrorMappers {
             status = Response.Status.BAD_REQUEST;
         }
         String msg = switch (status) {
-            case NOT_FOUND -> "no such resource; the API lives under /api/v1 (jobs, jobs/{configmap}/{key}, leader, preview)";
+            case NOT_FOUND -> "no such resource; the API lives under /api/v1 (jobs, jobs/{configmap}/{key}, runs, leader, preview; GET /q/openapi describes it)";
             case METHOD_NOT_ALLOWED -> "method not allowed on this resource";
             case UNSUPPORTED_MEDIA_TYPE -> "send the request body as application/json";
             case NOT_ACCEPTABLE -> "this API answers application/json only";

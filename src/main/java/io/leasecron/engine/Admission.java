@@ -17,6 +17,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
@@ -50,6 +51,9 @@ final class Admission {
     private final AtomicLong loopFailures;
     private final Runnable wake;
 
+    /** Why a job is paused (a sentence for its skips), or null when it is not. */
+    private volatile Function<JobId, String> paused = id -> null;
+
     /** Slots waiting for a claim, in the order they came due (under this object's monitor). */
     private List<Candidate> pending = new ArrayList<>();
     /** The latest slot a claim was requested for and not yet resolved; null when none is outstanding. */
@@ -81,6 +85,11 @@ final class Admission {
         this.wake = wake;
     }
 
+    /** Scheduled slots of a job {@code paused} names are skipped as suspended, with its sentence; manual runs are not. */
+    void pausedBy(Function<JobId, String> paused) {
+        this.paused = paused;
+    }
+
     /** Slots due outside a timer (a one-time job registered after its time): the next pass offers them. */
     synchronized void addPending(List<Candidate> due) {
         pending.addAll(due);
@@ -89,7 +98,7 @@ final class Admission {
     /** A slot let fire in a term that ended before it started: the next pass offers it to the gate again. */
     void reoffer(Run run) {
         progress.planned(run.slot);
-        addPending(List.of(new Candidate(run.reg, run.spec, run.generation, run.slot)));
+        addPending(List.of(run.manual ? Candidate.manual(run.reg, run.slot) : new Candidate(run.reg, run.spec, run.generation, run.slot)));
         wake.run();
     }
 
@@ -208,7 +217,7 @@ final class Admission {
         if (repeated(key, c)) {
             return settle(c); // the other copy is, or was, decided: nothing to publish twice
         }
-        if (jobs.oneTimeFired(spec, slot)) {
+        if (!c.manual && jobs.oneTimeFired(spec, slot)) {
             listeners.publish(JobTable.alreadyFired(spec));
             return settle(c);
         }
@@ -221,8 +230,13 @@ final class Admission {
             listeners.publish(new SkippedExecution(spec.id(), slot, c.skipReason, c.skipDetail));
             return settle(c);
         }
-        if (spec.suspend()) {
-            listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.SUSPENDED, "job is suspended"));
+        if (!c.manual && spec.suspend()) {
+            listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.SUSPENDED, "job is suspended (suspend: true in its spec)"));
+            return settle(c);
+        }
+        String pause = c.manual ? null : paused.apply(spec.id());
+        if (pause != null) {
+            listeners.publish(new SkippedExecution(spec.id(), slot, SkipReason.SUSPENDED, pause));
             return settle(c);
         }
         if (c.waited && spec.startingDeadline().isPresent()
@@ -250,7 +264,9 @@ final class Admission {
             if (r.reason() == SkipReason.PREVIOUS_LEADER) {
                 return settle(c);
             }
-            JobTable.refused(c);
+            if (!c.manual) {
+                JobTable.refused(c); // a manual slot is not the schedule's: no recovery plans it again
+            }
             return open(c);
         }
         if (decision instanceof Decision.Uncertain u) {

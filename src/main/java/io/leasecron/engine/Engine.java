@@ -109,6 +109,60 @@ public final class Engine {
         jobs.remove(id);
     }
 
+    /**
+     * Scheduled slots of the jobs {@code paused} names (with a sentence saying why, for the skip) are skipped as
+     * {@code suspended}, like a job whose spec says {@code suspend: true}; manual runs are not.
+     */
+    public void pausedBy(java.util.function.Function<JobId, String> paused) {
+        admission.pausedBy(Objects.requireNonNull(paused));
+    }
+
+    /**
+     * Reserves a manual run of a registered job at {@code slot}, a time that must not be one of the job's scheduled
+     * slots (it names the run: its {@code Idempotency-Key} and its fencing come from it, as for any slot). From now
+     * on the replica's progress (the Lease's dispatched-through) stays below {@code slot} until the run has been
+     * {@link #offer offered} and decided, or {@link #drop dropped}; so reserve before recording the slot anywhere a
+     * successor reads. Empty when no such job is registered.
+     */
+    public Optional<ManualSlot> reserve(JobId id, Instant slot) {
+        return jobs.registration(id).map(reg -> {
+            progress.planned(slot);
+            return new ManualSlot(Candidate.manual(reg, slot));
+        });
+    }
+
+    /**
+     * Puts a reserved manual run through the fire path at the next pass, like any due slot: the gate (a claim, the
+     * previous term's record), the concurrency policy, the limit, timeouts and retries. Its slot must not be in the
+     * future. Suspension and pauses do not hold it back: a manual run is asked for explicitly.
+     */
+    public void offer(ManualSlot run) {
+        admission.addPending(List.of(run.candidate));
+        loop.wake();
+    }
+
+    /** A reserved manual run that will not be offered: progress may pass its slot. */
+    public void drop(ManualSlot run) {
+        progress.settled(run.candidate.slot);
+    }
+
+    /** A manual run reserved by {@link #reserve}, to {@link #offer} or {@link #drop} exactly once. */
+    public static final class ManualSlot {
+        private final Candidate candidate;
+
+        private ManualSlot(Candidate candidate) {
+            this.candidate = candidate;
+        }
+
+        public JobId job() {
+            return candidate.spec.id();
+        }
+
+        public Instant slot() {
+            return candidate.slot;
+        }
+    }
+
     public Optional<JobStatus> status(JobId id) {
         return jobs.status(id);
     }

@@ -101,6 +101,10 @@ final class JobTable {
         }
     }
 
+    synchronized Optional<Registration> registration(JobId id) {
+        return Optional.ofNullable(jobs.get(id));
+    }
+
     synchronized Optional<Engine.JobStatus> status(JobId id) {
         Registration reg = jobs.get(id);
         if (reg == null) {

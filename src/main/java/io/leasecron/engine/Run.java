@@ -24,6 +24,8 @@ final class Run {
     boolean tracked;
     /** Fired by catch-up: a later slot of the job was already due when the first attempt was let fire. */
     boolean catchUp;
+    /** A manual run ({@link Candidate#manual}). */
+    boolean manual;
     /** The job's generation its slot was planned under. */
     long generation;
     Instant deadline;

@@ -105,6 +105,7 @@ final class Supervisor {
         Run run = new Run(reg, spec, c.slot, 1, term, now);
         run.catchUp = SlotPlanner.isCatchUp(spec, c.slot, now);
         run.generation = c.generation;
+        run.manual = c.manual;
         synchronized (reg) {
             if (reg.runs != null && !reg.runs.isEmpty()) {
                 if (spec.concurrencyPolicy() == ConcurrencyPolicy.Forbid) {
@@ -124,7 +125,7 @@ final class Supervisor {
                     "previous run still in progress (concurrencyPolicy Forbid)"));
             return;
         }
-        if (spec.oneTime() && !jobs.claimOneTime(spec, c.slot)) {
+        if (spec.oneTime() && !c.manual && !jobs.claimOneTime(spec, c.slot)) {
             unhold(run, false); // registered again while this very slot was being fired
             listeners.publish(JobTable.alreadyFired(spec));
             return;
@@ -182,6 +183,7 @@ final class Supervisor {
         Run run = new Run(previous.reg, previous.spec, previous.slot, previous.attempt + 1, previous.term, now);
         run.catchUp = previous.catchUp;
         run.generation = previous.generation;
+        run.manual = previous.manual;
         if (stopping) {
             listeners.publish(new SkippedExecution(run.spec.id(), run.slot, SkipReason.SHUTTING_DOWN,
                     "retry " + run.attempt + " not started: replica is shutting down"));

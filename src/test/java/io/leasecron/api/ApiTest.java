@@ -48,7 +48,9 @@ class ApiTest {
         assertEquals("leasecron API", doc.getString("info.title"));
         assertEquals(new TreeSet<>(Set.of("/api/v1/jobs", "/api/v1/jobs/{source}/{name}", "/api/v1/jobs/{source}/{name}/runs",
                 "/api/v1/jobs/{namespace}/{source}/{name}", "/api/v1/jobs/{namespace}/{source}/{name}/runs", "/api/v1/leader",
-                "/api/v1/preview")), new TreeSet<>(doc.getMap("paths").keySet()));
+                "/api/v1/preview", "/api/v1/runs", "/api/v1/runs/{run}")), new TreeSet<>(doc.getMap("paths").keySet()));
+        assertNotNull(doc.get("paths.'/api/v1/jobs/{source}/{name}'.post"), ":trigger, :pause and :resume are POSTs on the job");
+        assertNotNull(doc.get("paths.'/api/v1/jobs/{source}/{name}/runs'.post"), "a run at a time is a POST on the job's runs");
         assertNotNull(doc.get("paths.'/api/v1/preview'.post"), "the preview is a POST");
     }
 

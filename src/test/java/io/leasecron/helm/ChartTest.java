@@ -31,6 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * value and the rule.
  */
 class ChartTest {
+    /** The release namespace's rule for the service's own ConfigMaps: manual runs and pauses. */
+    static final String CONTROL = "/configmaps [] get,list,watch,create,update,patch,delete";
+
     static final String FULL_VALUES = "src/test/resources/helm/full-values.yaml";
     /** What test-tools/helm/render.sh writes, relative to the repository. */
     static final List<String> RENDERED = List.of("k8s/rbac.yaml", "k8s/config.yaml", "k8s/deployment.yaml", "k8s/service.yaml",
@@ -129,7 +132,7 @@ class ChartTest {
 
     @Test
     void the_role_grants_exactly_the_verbs_of_the_enabled_actions() throws IOException {
-        List<String> base = List.of("coordination.k8s.io/leases [] get,list,watch,create,update", "/configmaps [] list,watch",
+        List<String> base = List.of("coordination.k8s.io/leases [] get,list,watch,create,update", CONTROL, "/configmaps [] list,watch",
                 "/events [] create");
         assertEquals(base, rules(render()));
         List<String> withJobs = new ArrayList<>(base);
@@ -147,7 +150,7 @@ class ChartTest {
                 "--set", "kubernetesJob.enabled=true", "--set", "secrets.names={payments-api}");
         List<String> jobRules = List.of("/configmaps [] list,watch", "/events [] create", "/secrets [payments-api] get",
                 "batch/jobs [] create,list,watch,delete");
-        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update", "/events [] create"),
+        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update", CONTROL, "/events [] create"),
                 rules(objects.get("Role/jobs/leasecron")), "the Lease, and ClockSkew Events on the replicas' Pods");
         assertEquals(jobRules, rules(objects.get("Role/team-a/leasecron-jobs")));
         assertEquals(jobRules, rules(objects.get("Role/team-b/leasecron-jobs")));
@@ -170,7 +173,7 @@ class ChartTest {
     void all_job_namespaces_get_a_cluster_role_with_list_and_watch_on_namespaces_only_for_a_selector() throws IOException {
         Map<String, JsonNode> all = renderByNamespace("--set", "jobNamespaces.names={*}");
         assertEquals(List.of("/configmaps [] list,watch", "/events [] create"), rules(all.get("ClusterRole//jobs-leasecron-jobs")));
-        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update", "/events [] create"),
+        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update", CONTROL, "/events [] create"),
                 rules(all.get("Role/jobs/leasecron")));
         JsonNode binding = all.get("ClusterRoleBinding//jobs-leasecron-jobs");
         assertEquals("ClusterRole jobs-leasecron-jobs", binding.at("/roleRef/kind").asText() + " " + binding.at("/roleRef/name").asText());
