@@ -27,12 +27,16 @@ import io.leasecron.leader.AlwaysLeaderGate;
 import io.leasecron.leader.KubernetesLeaseStore;
 import io.leasecron.leader.LeaderElector;
 import io.leasecron.leader.LeaseSettings;
+import io.leasecron.observe.ClusterStatus;
+import io.leasecron.observe.ConfigMapShardStore;
 import io.leasecron.observe.ExecutionLog;
 import io.leasecron.observe.ExecutionMetrics;
 import io.leasecron.observe.JobStateMetrics;
+import io.leasecron.observe.JobStatuses;
 import io.leasecron.observe.KubernetesEvents;
 import io.leasecron.observe.LeaderMetrics;
 import io.leasecron.observe.RunHistory;
+import io.leasecron.observe.StatusShards;
 import io.leasecron.observe.TimedLeaseStore;
 import io.leasecron.observe.WatchActivity;
 import io.micrometer.core.instrument.Gauge;
@@ -58,6 +62,8 @@ public final class Replica implements AutoCloseable {
     private final Engine engine;
     private final JobCatalogue catalogue;
     private final RunHistory history;
+    /** Kubernetes mode: job status in the cluster, the same on every replica; null in local mode. */
+    private final ClusterStatus status;
     private final LeaderGate gate;
     private final LeaderElector elector;
     private final DirectoryJobSource directory;
@@ -83,7 +89,8 @@ public final class Replica implements AutoCloseable {
     }
 
     private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client,
-            WatchedNamespaces namespaces, Housekeeping.Settings chores, Optional<WatchActivity> activity) {
+            WatchedNamespaces namespaces, Housekeeping.Settings chores, Optional<WatchActivity> activity,
+            ClusterStatus.Settings statusSettings) {
         String namespace = namespaces == null ? null : namespaces.own();
         this.namespaces = namespaces;
         this.identity = p.identity();
@@ -94,7 +101,7 @@ public final class Replica implements AutoCloseable {
         SecretResolver secrets = client != null ? new KubernetesSecrets(client, namespace, p.clock()) : directory.secrets();
         this.engine = new Engine(p.clock(), gate, p.runners().create(secrets, client, namespace), p.dispatch(), p.identity(), p.engine(),
                 () -> ThreadLocalRandom.current().nextDouble());
-        this.history = new RunHistory(p.historyRuns());
+        this.history = new RunHistory(p.historyRuns(), p.clock());
         ExecutionMetrics metrics = new ExecutionMetrics(p.clock());
         prometheus(p.registry()).ifPresent(r -> metrics.bindTo(r.getPrometheusRegistry()));
         engine.addListener(metrics);
@@ -111,6 +118,9 @@ public final class Replica implements AutoCloseable {
             public void remove(JobId id) {
                 engine.remove(id);
                 history.forget(id);
+                if (status != null) {
+                    status.forget(id);
+                }
                 metrics.forget(id);
             }
         }, p.options(), client == null ? SpecCheck.NONE : new KubernetesJobDryRun(client, namespace));
@@ -121,6 +131,10 @@ public final class Replica implements AutoCloseable {
         }
         if (client != null) {
             this.configMaps = new ConfigMapJobSources(client, namespaces, catalogue);
+            this.status = new ClusterStatus(new ConfigMapShardStore(client, namespace, elector.settings().name()),
+                    new StatusShards(statusSettings.shards(), p.historyRuns(), StatusShards.DEFAULT_BUDGET), p.clock(),
+                    elector::isLeader, id -> catalogue.entry(id).isPresent());
+            engine.addListener(status);
             // Catch-up after a takeover covers the jobs the engine knows: a replica leads only once they are loaded.
             elector.campaignOnlyWhen(configMaps::loaded);
             this.events = new KubernetesEvents(client, namespace, p.identity(), p.clock(), elector::isLeader, configMaps::ref);
@@ -132,12 +146,14 @@ public final class Replica implements AutoCloseable {
                 public void acquired(long term, Engine.Takeover predecessor) {
                     engine.recover(predecessor);
                     events.reportAll(catalogue.entries());
+                    status.acquired();
                 }
             });
             new LeaderMetrics(elector).bindTo(p.registry());
             this.housekeeping = housekeeping(p, client, namespaces, chores, activity);
         } else {
             this.configMaps = null;
+            this.status = null;
             this.events = null;
             this.housekeeping = null;
         }
@@ -187,7 +203,7 @@ public final class Replica implements AutoCloseable {
      * start (see {@link AlwaysLeaderGate}).
      */
     public static Replica local(Parts parts, Path jobsDir) {
-        return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null, null, Optional.empty());
+        return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null, null, Optional.empty(), null);
     }
 
     /** Kubernetes mode: jobs from labelled ConfigMaps of the Lease's namespace, leadership from the Lease. */
@@ -209,6 +225,12 @@ public final class Replica implements AutoCloseable {
      */
     public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, WatchedNamespaces namespaces,
             Housekeeping.Settings chores, Optional<WatchActivity> activity) {
+        return kubernetes(parts, client, lease, namespaces, chores, activity, ClusterStatus.Settings.DEFAULTS);
+    }
+
+    /** Kubernetes mode, with the settings of the job status kept in the cluster. */
+    public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, WatchedNamespaces namespaces,
+            Housekeeping.Settings chores, Optional<WatchActivity> activity, ClusterStatus.Settings status) {
         if (!namespaces.own().equals(lease.namespace())) {
             throw new IllegalArgumentException("the Lease is in the service's namespace " + namespaces.own() + ", not "
                     + lease.namespace());
@@ -216,7 +238,7 @@ public final class Replica implements AutoCloseable {
         TimedLeaseStore store = new TimedLeaseStore(new KubernetesLeaseStore(client, lease.namespace(), lease.name()), parts.clock());
         prometheus(parts.registry()).ifPresent(r -> store.bindTo(r.getPrometheusRegistry()));
         LeaderElector elector = new LeaderElector(store, lease, parts.clock());
-        return new Replica(parts, elector, elector, null, client, namespaces, chores, activity);
+        return new Replica(parts, elector, elector, null, client, namespaces, chores, activity, status);
     }
 
     /**
@@ -228,6 +250,7 @@ public final class Replica implements AutoCloseable {
         if (directory != null) {
             directory.start();
         } else {
+            status.start();
             configMaps.start();
         }
         if (threads) {
@@ -278,6 +301,9 @@ public final class Replica implements AutoCloseable {
         }
         Duration left = grace.minusNanos(System.nanoTime() - started);
         int cancelled = engine.shutdown(left.isNegative() ? Duration.ZERO : left);
+        if (status != null) {
+            status.flush(); // the outcomes of the last attempts, before the replica goes
+        }
         close();
         return cancelled;
     }
@@ -293,6 +319,9 @@ public final class Replica implements AutoCloseable {
         }
         if (events != null) {
             events.close();
+        }
+        if (status != null) {
+            status.close();
         }
     }
 
@@ -321,6 +350,16 @@ public final class Replica implements AutoCloseable {
 
     public RunHistory history() {
         return history;
+    }
+
+    /** What the API shows of jobs' pasts: this process's run history in local mode, the cluster's in Kubernetes mode. */
+    public JobStatuses statuses() {
+        return status != null ? status : history;
+    }
+
+    /** Kubernetes mode: the job status kept in the cluster (flushed every {@link ClusterStatus.Settings#flushInterval()}). */
+    public Optional<ClusterStatus> clusterStatus() {
+        return Optional.ofNullable(status);
     }
 
     public LeaderGate gate() {
