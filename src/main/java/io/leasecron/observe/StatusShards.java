@@ -159,26 +159,56 @@ public final class StatusShards {
             runs.put(e.getKey(), encoded);
             most = Math.max(most, encoded.size());
         }
-        for (int k = most; k >= 0; k--) {
-            long size = 0;
-            for (JobId job : sorted.keySet()) {
-                size += bytes(keys.get(job), heads.get(job), runs.get(job), k);
+        // Bytes of each job at k runs: key + head + ",\"runs\":[" + the first k runs + (k - 1) commas + "]}".
+        Map<JobId, long[]> sizes = new LinkedHashMap<>();
+        for (JobId job : sorted.keySet()) {
+            List<String> r = runs.get(job);
+            long[] size = new long[r.size() + 1];
+            size[0] = utf8(keys.get(job)) + utf8(heads.get(job)) + RUNS_OPEN + 2;
+            for (int i = 0; i < r.size(); i++) {
+                size[i + 1] = size[i] + utf8(r.get(i)) + (i == 0 ? 0 : 1);
             }
-            if (size <= budget) {
-                return values(sorted.keySet(), keys, heads, runs, k);
+            sizes.put(job, size);
+        }
+        if (size(sizes, 0) <= budget) {
+            // The largest k that fits: the size grows with k.
+            int low = 0;
+            int high = most;
+            while (low < high) {
+                int k = (low + high + 1) / 2;
+                if (size(sizes, k) <= budget) {
+                    low = k;
+                } else {
+                    high = k - 1;
+                }
             }
+            return values(sorted.keySet(), keys, heads, runs, low);
         }
         // Not even the times fit: keep the jobs that do, in id order.
         List<JobId> kept = new ArrayList<>();
         long size = 0;
         for (JobId job : sorted.keySet()) {
-            size += bytes(keys.get(job), heads.get(job), runs.get(job), 0);
+            size += sizes.get(job)[0];
             if (size > budget) {
                 break;
             }
             kept.add(job);
         }
         return values(kept, keys, heads, runs, 0);
+    }
+
+    private static final int RUNS_OPEN = ",\"runs\":[".length();
+
+    private static long size(Map<JobId, long[]> sizes, int k) {
+        long total = 0;
+        for (long[] s : sizes.values()) {
+            total += s[Math.min(k, s.length - 1)];
+        }
+        return total;
+    }
+
+    private static int utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
     }
 
     private static Map<String, String> values(Iterable<JobId> jobs, Map<JobId, String> keys, Map<JobId, String> heads,
@@ -188,10 +218,6 @@ public final class StatusShards {
             data.put(keys.get(job), value(heads.get(job), runs.get(job), k));
         }
         return data;
-    }
-
-    private static long bytes(String key, String head, List<String> runs, int k) {
-        return key.length() + value(head, runs, k).getBytes(StandardCharsets.UTF_8).length;
     }
 
     /** {@code head} is the job's object without its closing brace; the runs follow as an array. */
