@@ -70,10 +70,11 @@ class StatusShardsTest {
      */
     @Test
     void sizes_at_10_1000_and_10000_jobs() {
-        StatusShards layout = new StatusShards(16, 20, StatusShards.DEFAULT_BUDGET);
-        for (int jobs : new int[] {10, 1000, 10000}) {
+        for (int[] setting : new int[][] {{10, 16}, {1000, 16}, {10000, 16}, {10000, 64}}) {
+            int jobs = setting[0];
+            StatusShards layout = new StatusShards(setting[1], 20, StatusShards.DEFAULT_BUDGET);
             List<Map<JobId, Status>> shards = new ArrayList<>();
-            for (int i = 0; i < 16; i++) {
+            for (int i = 0; i < setting[1]; i++) {
                 shards.add(new HashMap<>());
             }
             for (int n = 0; n < jobs; n++) {
@@ -100,10 +101,12 @@ class StatusShardsTest {
                 }
                 assertTrue(bytes <= StatusShards.DEFAULT_BUDGET, bytes + " bytes");
             }
-            System.out.printf("status size: %d jobs: %d bytes in all, largest shard %d bytes, fewest runs kept per job %d"
-                    + " (encoded and decoded in %d ms)%n", jobs, total, largest, fewestRuns, (System.nanoTime() - started) / 1_000_000);
+            System.out.printf("status size: %d jobs in %d shards: %d bytes in all, largest shard %d bytes, fewest runs kept per job %d"
+                    + " (encoded and decoded in %d ms)%n", jobs, setting[1], total, largest, fewestRuns, (System.nanoTime() - started) / 1_000_000);
             if (jobs <= 1000) {
                 assertEquals(20, fewestRuns, "up to 1,000 jobs every job keeps all 20 runs");
+            } else if (setting[1] == 64) {
+                assertEquals(20, fewestRuns, "64 shards at 10,000 jobs keep every run");
             } else {
                 assertEquals(4, fewestRuns, "at 10,000 jobs the 512 KiB shards keep the newest 4 of each job");
             }
