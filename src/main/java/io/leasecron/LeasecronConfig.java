@@ -158,8 +158,28 @@ public interface LeasecronConfig {
         Optional<List<String>> allowedImagePrefixes();
     }
 
-    /** Run history kept in memory per job. */
+    /** Run history kept per job. */
     HistoryConfig history();
+
+    /** Kubernetes mode: job status kept in ConfigMaps of the service's namespace (docs/architecture.md#job-status). */
+    StatusConfig status();
+
+    interface StatusConfig {
+        /**
+         * How often changed status is written (LEASECRON_STATUS_FLUSH_INTERVAL): at most one write per changed shard per
+         * interval; other replicas show a run up to this much (plus the watch's latency) after the one that fired it.
+         */
+        @WithDefault("5s")
+        @WithConverter(DurationConverter.class)
+        Duration flushInterval();
+
+        /**
+         * How many ConfigMaps {@code <lease>-status-<n>} hold the status (LEASECRON_STATUS_SHARDS), each at most 512 KiB
+         * of data; more shards keep more runs per job when there are thousands of jobs (docs/architecture.md#job-status).
+         */
+        @WithDefault("16")
+        int shards();
+    }
 
     enum Mode {
         kubernetes, local
@@ -225,7 +245,7 @@ public interface LeasecronConfig {
     }
 
     interface HistoryConfig {
-        /** Finished or skipped slots remembered per job, newest first. */
+        /** Finished or skipped slots remembered per job, newest first (in Kubernetes mode, stored per job). */
         @WithDefault("20")
         int runsPerJob();
     }

@@ -22,7 +22,8 @@ import io.leasecron.job.WatchedNamespaces;
 import io.leasecron.leader.LeaderStatus;
 import io.leasecron.leader.LeaseSettings;
 import io.leasecron.observe.ApiRequestCounter;
-import io.leasecron.observe.RunHistory;
+import io.leasecron.observe.ClusterStatus;
+import io.leasecron.observe.JobStatuses;
 import io.leasecron.observe.WatchActivity;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -57,6 +58,7 @@ public class Lifecycle {
     private final Scheduler scheduler;
     private KubernetesJobRunner jobRunner;
     private HttpActionRunner httpRunner;
+    private Duration statusFlushInterval;
 
     public Lifecycle(LeasecronConfig config, MeterRegistry registry, Instance<KubernetesClient> quarkusClient, Scheduler scheduler) {
         this.config = config;
@@ -95,7 +97,14 @@ public class Lifecycle {
             this.client = client(base.getConfiguration(), lease, config.watches(), registry, activity);
             var chores = new Housekeeping.Settings(config.clock().checkInterval(), config.clock().maxOffset(),
                     config.watchStallTimeout(), config.jobSweepInterval(), config.podUid());
-            this.replica = Replica.kubernetes(parts, client, lease, namespaces, chores, activity);
+            ClusterStatus.Settings status;
+            try {
+                status = new ClusterStatus.Settings(config.status().flushInterval(), config.status().shards());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+            this.replica = Replica.kubernetes(parts, client, lease, namespaces, chores, activity, status);
+            statusFlushInterval = status.flushInterval();
         } else {
             if (config.namespaces().isPresent() || config.namespaceSelector().isPresent()) {
                 LOG.warn("LEASECRON_NAMESPACES and LEASECRON_NAMESPACE_SELECTOR apply in Kubernetes mode only; in local mode"
@@ -140,7 +149,8 @@ public class Lifecycle {
 
     void onStart(@Observes StartupEvent event) {
         if (client != null) {
-            Permissions.check(client, replica.elector().orElseThrow().settings().namespace(), replica.namespaces().orElseThrow());
+            var lease = replica.elector().orElseThrow().settings();
+            Permissions.check(client, lease.namespace(), replica.namespaces().orElseThrow(), lease.name(), config.status().shards());
         }
         long started = SystemClock.INSTANCE.nanoTime();
         try {
@@ -149,6 +159,7 @@ public class Lifecycle {
             throw new UncheckedIOException(e.getMessage(), e);
         }
         replica.housekeeping().ifPresent(this::schedule);
+        replica.clusterStatus().ifPresent(s -> every("leasecron-status-flush", statusFlushInterval, s::flush));
         long loadMillis = (SystemClock.INSTANCE.nanoTime() - started) / 1_000_000;
         LOG.infof("leasecron replica %s started in %s mode with %d jobs (%d invalid), loaded in %d ms", config.replica(), mode,
                 replica.catalogue().size(), replica.catalogue().count(false), loadMillis);
@@ -225,8 +236,8 @@ public class Lifecycle {
 
     @Produces
     @Singleton
-    RunHistory history() {
-        return replica.history();
+    JobStatuses statuses() {
+        return replica.statuses();
     }
 
     @Produces

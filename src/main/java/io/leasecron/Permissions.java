@@ -26,20 +26,34 @@ final class Permissions {
         {"coordination.k8s.io", "leases", "watch"}, {"coordination.k8s.io", "leases", "create"},
         {"coordination.k8s.io", "leases", "update"},
     };
+    /**
+     * In the service's namespace, for the job status ({@code <lease>-status-<n>}): list and watch them, create them; get
+     * and update are narrowed to the shards' names, so they are asked for the first and the last shard.
+     */
     /** The control ConfigMaps (manual runs, pauses): in the service's namespace. */
     static final String[][] CONTROL = {
         {"", "configmaps", "get"}, {"", "configmaps", "list"}, {"", "configmaps", "watch"}, {"", "configmaps", "create"},
         {"", "configmaps", "update"}, {"", "configmaps", "patch"}, {"", "configmaps", "delete"},
     };
+    static final String[][] STATUS = {{"", "configmaps", "list"}, {"", "configmaps", "watch"}, {"", "configmaps", "create"}};
+    static final String[] STATUS_NAMED = {"get", "update"};
     /** In every namespace jobs are read from (cluster-wide when all are). */
     static final String[][] JOBS = {{"", "configmaps", "list"}, {"", "configmaps", "watch"}, {"", "events", "create"}};
     /** Cluster-wide, with a namespace selector. */
     static final String[][] SELECTOR = {{"", "namespaces", "list"}, {"", "namespaces", "watch"}};
-    /** What the default (jobs in the service's namespace) needs there: the Role of k8s/rbac.yaml. */
-    static final String[][] REQUIRED = java.util.stream.Stream.of(LEASE, CONTROL, JOBS).flatMap(Arrays::stream)
-            .toArray(String[][]::new);
+    /** What the default (jobs in the service's namespace) needs there: the Role of k8s/rbac.yaml (without resource names). */
+    static final String[][] REQUIRED = java.util.stream.Stream.of(Arrays.stream(LEASE), Arrays.stream(CONTROL), Arrays.stream(STATUS),
+            Arrays.stream(STATUS_NAMED).map(v -> new String[] {"", "configmaps", v}), Arrays.stream(JOBS))
+            .flatMap(s -> s).toArray(String[][]::new);
+    /** The Lease's name and shard count of k8s/rbac.yaml (the chart's defaults), for the checks that do not say. */
+    static final String DEFAULT_LEASE = "leasecron";
 
     private Permissions() {
+    }
+
+    private static void ask(Map<String, String[]> questions, String namespace, String[] rule, String name) {
+        String[] q = {namespace, rule[0], rule[1], rule[2], name};
+        questions.putIfAbsent(String.join("\n", q), q);
     }
 
     /** {@link #check(KubernetesClient, String, WatchedNamespaces)} for jobs in the service's namespace. */
@@ -53,28 +67,46 @@ final class Permissions {
      * question itself.
      */
     static void check(KubernetesClient client, String namespace, WatchedNamespaces jobs) {
+        check(client, namespace, jobs, DEFAULT_LEASE, io.leasecron.observe.ClusterStatus.Settings.DEFAULTS.shards());
+    }
+
+    /**
+     * As {@link #check(KubernetesClient, String, WatchedNamespaces)}, with the job status rules for the shards of Lease
+     * {@code lease}: {@code <lease>-status-0} to {@code <lease>-status-<shards - 1>}.
+     */
+    static void check(KubernetesClient client, String namespace, WatchedNamespaces jobs, String lease, int shards) {
         // By namespace ("" for cluster-wide): what is missing there.
         Map<String, List<String>> missing = new LinkedHashMap<>();
-        List<String[]> questions = new ArrayList<>();
-        for (String[][] rules : new String[][][] {LEASE, CONTROL}) {
-            for (String[] r : rules) {
-                questions.add(new String[] {namespace, r[0], r[1], r[2]});
+        // namespace, group, resource, verb, name ("" for any); a question asked twice is asked once.
+        Map<String, String[]> questions = new LinkedHashMap<>();
+        for (String[] r : LEASE) {
+            ask(questions, namespace, r, "");
+        }
+        for (String[] r : STATUS) {
+            ask(questions, namespace, r, "");
+        }
+        for (String[] r : CONTROL) {
+            ask(questions, namespace, r, "");
+        }
+        for (String shard : shards == 1 ? List.of(lease + "-status-0") : List.of(lease + "-status-0", lease + "-status-" + (shards - 1))) {
+            for (String verb : STATUS_NAMED) {
+                ask(questions, namespace, new String[] {"", "configmaps", verb}, shard);
             }
         }
         for (String ns : jobs.all() ? List.of("") : jobs.each()) {
             for (String[] r : JOBS) {
-                questions.add(new String[] {ns, r[0], r[1], r[2]});
+                ask(questions, ns, r, "");
             }
         }
         if (jobs.selector().isPresent()) {
             for (String[] r : SELECTOR) {
-                questions.add(new String[] {"", r[0], r[1], r[2]});
+                ask(questions, "", r, "");
             }
         }
-        for (String[] q : questions) {
+        for (String[] q : questions.values()) {
             SelfSubjectAccessReview review = new SelfSubjectAccessReviewBuilder().withNewSpec().withNewResourceAttributes()
                     .withNamespace(q[0].isEmpty() ? null : q[0]).withGroup(q[1]).withResource(q[2]).withVerb(q[3])
-                    .endResourceAttributes().endSpec().build();
+                    .withName(q[4].isEmpty() ? null : q[4]).endResourceAttributes().endSpec().build();
             try {
                 SelfSubjectAccessReview answer = client.authorization().v1().selfSubjectAccessReview().create(review);
                 if (answer.getStatus() == null) {
@@ -82,7 +114,8 @@ final class Permissions {
                     return; // not a real API server (a test double): nothing to conclude
                 }
                 if (!Boolean.TRUE.equals(answer.getStatus().getAllowed())) {
-                    missing.computeIfAbsent(q[0], k -> new ArrayList<>()).add(q[3] + " " + q[2] + (q[1].isEmpty() ? "" : "." + q[1]));
+                    missing.computeIfAbsent(q[0], k -> new ArrayList<>()).add(q[3] + " " + q[2] + (q[1].isEmpty() ? "" : "." + q[1])
+                            + (q[4].isEmpty() ? "" : "/" + q[4]));
                 }
             } catch (KubernetesClientException e) {
                 LOG.warnf("cannot check permissions (HTTP %d: %s); starting anyway", e.getCode(), e.getMessage());

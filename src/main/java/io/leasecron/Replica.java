@@ -33,12 +33,16 @@ import io.leasecron.leader.AlwaysLeaderGate;
 import io.leasecron.leader.KubernetesLeaseStore;
 import io.leasecron.leader.LeaderElector;
 import io.leasecron.leader.LeaseSettings;
+import io.leasecron.observe.ClusterStatus;
+import io.leasecron.observe.ConfigMapShardStore;
 import io.leasecron.observe.ExecutionLog;
 import io.leasecron.observe.ExecutionMetrics;
 import io.leasecron.observe.JobStateMetrics;
+import io.leasecron.observe.JobStatuses;
 import io.leasecron.observe.KubernetesEvents;
 import io.leasecron.observe.LeaderMetrics;
 import io.leasecron.observe.RunHistory;
+import io.leasecron.observe.StatusShards;
 import io.leasecron.observe.TimedLeaseStore;
 import io.leasecron.observe.WatchActivity;
 import io.micrometer.core.instrument.Gauge;
@@ -64,6 +68,8 @@ public final class Replica implements AutoCloseable {
     private final Engine engine;
     private final JobCatalogue catalogue;
     private final RunHistory history;
+    /** Kubernetes mode: job status in the cluster, the same on every replica; null in local mode. */
+    private final ClusterStatus status;
     private final LeaderGate gate;
     private final LeaderElector elector;
     private final DirectoryJobSource directory;
@@ -99,7 +105,8 @@ public final class Replica implements AutoCloseable {
     }
 
     private Replica(Parts p, LeaderGate gate, LeaderElector elector, Path jobsDir, KubernetesClient client,
-            WatchedNamespaces namespaces, Housekeeping.Settings chores, Optional<WatchActivity> activity) {
+            WatchedNamespaces namespaces, Housekeeping.Settings chores, Optional<WatchActivity> activity,
+            ClusterStatus.Settings statusSettings) {
         String namespace = namespaces == null ? null : namespaces.own();
         this.namespaces = namespaces;
         this.identity = p.identity();
@@ -110,7 +117,7 @@ public final class Replica implements AutoCloseable {
         SecretResolver secrets = client != null ? new KubernetesSecrets(client, namespace, p.clock()) : directory.secrets();
         this.engine = new Engine(p.clock(), gate, p.runners().create(secrets, client, namespace), p.dispatch(), p.identity(), p.engine(),
                 () -> ThreadLocalRandom.current().nextDouble());
-        this.history = new RunHistory(p.historyRuns());
+        this.history = new RunHistory(p.historyRuns(), p.clock());
         ExecutionMetrics metrics = new ExecutionMetrics(p.clock());
         prometheus(p.registry()).ifPresent(r -> metrics.bindTo(r.getPrometheusRegistry()));
         engine.addListener(metrics);
@@ -127,6 +134,9 @@ public final class Replica implements AutoCloseable {
             public void remove(JobId id) {
                 engine.remove(id);
                 history.forget(id);
+                if (status != null) {
+                    status.forget(id);
+                }
                 metrics.forget(id);
             }
         }, p.options(), client == null ? SpecCheck.NONE : new KubernetesJobDryRun(client, namespace));
@@ -146,6 +156,10 @@ public final class Replica implements AutoCloseable {
         }
         if (client != null) {
             this.configMaps = new ConfigMapJobSources(client, namespaces, catalogue);
+            this.status = new ClusterStatus(new ConfigMapShardStore(client, namespace, elector.settings().name()),
+                    new StatusShards(statusSettings.shards(), p.historyRuns(), StatusShards.DEFAULT_BUDGET), p.clock(),
+                    elector::isLeader, id -> catalogue.entry(id).isPresent());
+            engine.addListener(status);
             // Catch-up after a takeover covers the jobs the engine knows, and pauses must hold on its first fire: a
             // replica leads only once both are loaded.
             elector.campaignOnlyWhen(() -> configMaps.loaded() && control.synced());
@@ -159,12 +173,14 @@ public final class Replica implements AutoCloseable {
                     engine.recover(predecessor);
                     events.reportAll(catalogue.entries());
                     controlLoop.kick();
+                    status.acquired();
                 }
             });
             new LeaderMetrics(elector).bindTo(p.registry());
             this.housekeeping = housekeeping(p, client, namespaces, chores, activity);
         } else {
             this.configMaps = null;
+            this.status = null;
             this.events = null;
             this.housekeeping = null;
         }
@@ -240,7 +256,7 @@ public final class Replica implements AutoCloseable {
      * start (see {@link AlwaysLeaderGate}).
      */
     public static Replica local(Parts parts, Path jobsDir) {
-        return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null, null, Optional.empty());
+        return new Replica(parts, new AlwaysLeaderGate(parts.clock().now()), null, jobsDir, null, null, null, Optional.empty(), null);
     }
 
     /** Kubernetes mode: jobs from labelled ConfigMaps of the Lease's namespace, leadership from the Lease. */
@@ -262,6 +278,12 @@ public final class Replica implements AutoCloseable {
      */
     public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, WatchedNamespaces namespaces,
             Housekeeping.Settings chores, Optional<WatchActivity> activity) {
+        return kubernetes(parts, client, lease, namespaces, chores, activity, ClusterStatus.Settings.DEFAULTS);
+    }
+
+    /** Kubernetes mode, with the settings of the job status kept in the cluster. */
+    public static Replica kubernetes(Parts parts, KubernetesClient client, LeaseSettings lease, WatchedNamespaces namespaces,
+            Housekeeping.Settings chores, Optional<WatchActivity> activity, ClusterStatus.Settings status) {
         if (!namespaces.own().equals(lease.namespace())) {
             throw new IllegalArgumentException("the Lease is in the service's namespace " + namespaces.own() + ", not "
                     + lease.namespace());
@@ -269,7 +291,7 @@ public final class Replica implements AutoCloseable {
         TimedLeaseStore store = new TimedLeaseStore(new KubernetesLeaseStore(client, lease.namespace(), lease.name()), parts.clock());
         prometheus(parts.registry()).ifPresent(r -> store.bindTo(r.getPrometheusRegistry()));
         LeaderElector elector = new LeaderElector(store, lease, parts.clock());
-        return new Replica(parts, elector, elector, null, client, namespaces, chores, activity);
+        return new Replica(parts, elector, elector, null, client, namespaces, chores, activity, status);
     }
 
     /**
@@ -282,6 +304,7 @@ public final class Replica implements AutoCloseable {
             directory.start();
         } else {
             control.start();
+            status.start();
             configMaps.start();
         }
         if (threads) {
@@ -334,6 +357,9 @@ public final class Replica implements AutoCloseable {
         }
         Duration left = grace.minusNanos(System.nanoTime() - started);
         int cancelled = engine.shutdown(left.isNegative() ? Duration.ZERO : left);
+        if (status != null) {
+            status.flush(); // the outcomes of the last attempts, before the replica goes
+        }
         close();
         return cancelled;
     }
@@ -351,6 +377,9 @@ public final class Replica implements AutoCloseable {
         }
         if (events != null) {
             events.close();
+        }
+        if (status != null) {
+            status.close();
         }
     }
 
@@ -379,6 +408,16 @@ public final class Replica implements AutoCloseable {
 
     public RunHistory history() {
         return history;
+    }
+
+    /** What the API shows of jobs' pasts: this process's run history in local mode, the cluster's in Kubernetes mode. */
+    public JobStatuses statuses() {
+        return status != null ? status : history;
+    }
+
+    /** Kubernetes mode: the job status kept in the cluster (flushed every {@link ClusterStatus.Settings#flushInterval()}). */
+    public Optional<ClusterStatus> clusterStatus() {
+        return Optional.ofNullable(status);
     }
 
     public LeaderGate gate() {

@@ -13,7 +13,7 @@ import io.leasecron.job.JobSpec;
 import io.leasecron.job.KubernetesJobAction;
 import io.leasecron.job.SecretRef;
 import io.leasecron.job.ShellAction;
-import io.leasecron.observe.RunHistory;
+import io.leasecron.observe.JobStatuses;
 import io.leasecron.schedule.ClockChange;
 import io.leasecron.schedule.DstPolicy;
 import io.leasecron.schedule.Durations;
@@ -34,10 +34,13 @@ final class JobViews {
     private JobViews() {
     }
 
-    /** One line of {@code GET /jobs}. */
+    /**
+     * One line of {@code GET /jobs}. {@code lastScheduleTime}: the newest slot an attempt started for;
+     * {@code lastSuccessfulTime}: when the newest successful attempt ended (as a CronJob's status).
+     */
     @RegisterForReflection
     record Summary(String id, boolean valid, String error, String schedule, String scheduleDescription, String timeZone,
-            Boolean suspend, String nextRun, int running, String lastOutcome) {
+            Boolean suspend, String nextRun, int running, String lastOutcome, String lastScheduleTime, String lastSuccessfulTime) {
     }
 
     /**
@@ -48,7 +51,7 @@ final class JobViews {
     @RegisterForReflection
     record Detail(String id, boolean valid, String error, List<String> problems, String specVersion,
             String scheduleDescription, Map<String, Object> spec, int running, List<NextRun> nextRuns, String nextRunsNote,
-            List<Run> recentRuns) {
+            String lastScheduleTime, String lastSuccessfulTime, String lastOutcome, List<Run> recentRuns) {
     }
 
     @RegisterForReflection
@@ -64,20 +67,20 @@ final class JobViews {
         return t == null ? null : HttpActionRunner.SCHEDULED_TIME.format(t);
     }
 
-    static Summary summary(JobCatalogue.Entry entry, Engine engine, RunHistory history) {
+    static Summary summary(JobCatalogue.Entry entry, Engine engine, JobStatuses statuses) {
         var status = entry.active().flatMap(s -> engine.status(s.id()));
         JobSpec spec = entry.active().orElse(null);
-        List<RunHistory.Record> recent = history.recent(entry.id());
+        JobStatuses.Status past = statuses.status(entry.id());
         return new Summary(entry.id().toString(), entry.valid(), entry.error().orElse(null),
                 spec == null ? null : spec.scheduleText(), spec == null ? null : description(spec),
                 spec == null ? null : spec.timeZone().getId(),
                 spec == null ? null : spec.suspend(),
                 status.flatMap(Engine.JobStatus::next).map(o -> time(o.time())).orElse(null),
                 status.map(Engine.JobStatus::running).orElse(0),
-                recent.isEmpty() ? null : recent.get(0).outcome());
+                past.lastOutcome(), time(past.lastScheduleTime()), time(past.lastSuccessfulTime()));
     }
 
-    static Detail detail(JobCatalogue.Entry entry, Engine engine, RunHistory history, int count, Instant now) {
+    static Detail detail(JobCatalogue.Entry entry, Engine engine, JobStatuses statuses, int count, Instant now) {
         JobSpec spec = entry.active().orElse(null);
         var status = spec == null ? java.util.Optional.<Engine.JobStatus>empty() : engine.status(spec.id());
         List<Occurrence> upcoming = spec == null ? List.of() : engine.upcoming(spec.id(), count);
@@ -85,10 +88,12 @@ final class JobViews {
         String note = spec == null || upcoming.size() == count ? null
                 : spec.schedule().whyNoRunAfter(upcoming.isEmpty() ? now : upcoming.get(upcoming.size() - 1).time()).orElse(null);
         String version = spec == null ? "none" : entry.valid() ? "current" : "lastValid";
-        List<Run> runs = history.recent(entry.id()).stream().map(r -> new Run(time(r.slot()), r.outcome(), r.replica(),
+        JobStatuses.Status past = statuses.status(entry.id());
+        List<Run> runs = past.runs().stream().map(r -> new Run(time(r.slot()), r.outcome(), r.replica(),
                 r.term(), r.attempt(), r.duration().toMillis(), r.detail(), r.willRetry())).toList();
         return new Detail(entry.id().toString(), entry.valid(), entry.error().orElse(null), entry.problems(), version,
-                spec == null ? null : description(spec), spec == null ? null : spec(spec), status.map(Engine.JobStatus::running).orElse(0), next, note, runs);
+                spec == null ? null : description(spec), spec == null ? null : spec(spec), status.map(Engine.JobStatus::running).orElse(0), next, note,
+                time(past.lastScheduleTime()), time(past.lastSuccessfulTime()), past.lastOutcome(), runs);
     }
 
     /** When the spec runs, in words: "at 02:30, every day (Europe/Berlin)". */

@@ -4,7 +4,7 @@ import io.leasecron.engine.Clock;
 import io.leasecron.engine.Engine;
 import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
-import io.leasecron.observe.RunHistory;
+import io.leasecron.observe.JobStatuses;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -17,7 +17,10 @@ import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
 
-/** Read-only view of the job catalogue and the engine. Reads go through the engine, never around it. */
+/**
+ * Read-only view of the job catalogue and the engine. Reads go through the engine, never around it; jobs' pasts
+ * through {@link JobStatuses}, which in Kubernetes mode gives the same answer on every replica.
+ */
 @Path("/api/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 public class JobsResource {
@@ -25,10 +28,10 @@ public class JobsResource {
 
     private final JobCatalogue catalogue;
     private final Engine engine;
-    private final RunHistory history;
+    private final JobStatuses history;
     private final Clock clock;
 
-    public JobsResource(JobCatalogue catalogue, Engine engine, RunHistory history, Clock clock) {
+    public JobsResource(JobCatalogue catalogue, Engine engine, JobStatuses history, Clock clock) {
         this.catalogue = catalogue;
         this.engine = engine;
         this.history = history;

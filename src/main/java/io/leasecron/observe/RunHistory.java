@@ -1,8 +1,10 @@
 package io.leasecron.observe;
 
+import io.leasecron.engine.Clock;
 import io.leasecron.engine.ExecutionEvent;
 import io.leasecron.engine.ExecutionListener;
 import io.leasecron.engine.SkipReason;
+import io.leasecron.engine.SystemClock;
 import io.leasecron.job.JobId;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,47 +16,71 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The last {@code perJob} finished or skipped slots of each job, newest slot first. Memory is bounded: at most
- * {@code perJob} records per job, and a job that never fired holds nothing.
+ * The last {@code perJob} finished or skipped slots of each job, newest slot first, and its last schedule and success
+ * times, in this process's memory: local mode's {@link JobStatuses}. Memory is bounded: at most {@code perJob}
+ * records per job, and a job that never fired holds nothing.
  */
-public final class RunHistory implements ExecutionListener {
+public final class RunHistory implements ExecutionListener, JobStatuses {
 
     /** One line of history. {@code outcome} is succeeded, failed, timeout or skipped. */
     public record Record(Instant slot, String outcome, String replica, long term, int attempt, Duration duration,
             String detail, boolean willRetry) {
     }
 
+    /** The two times of {@link JobStatuses.Status}; null until known. */
+    private record Times(Instant lastScheduleTime, Instant lastSuccessfulTime) {
+    }
+
     private final int perJob;
+    private final Clock clock;
     private final Map<JobId, Deque<Record>> byJob = new ConcurrentHashMap<>();
+    private final Map<JobId, Times> times = new ConcurrentHashMap<>();
 
     public RunHistory(int perJob) {
+        this(perJob, SystemClock.INSTANCE);
+    }
+
+    /** {@code clock} tells when a successful attempt ended ({@code lastSuccessfulTime}). */
+    public RunHistory(int perJob, Clock clock) {
         if (perJob < 1) {
             throw new IllegalArgumentException("leasecron.history.runs-per-job must be at least 1, got " + perJob);
         }
         this.perJob = perJob;
+        this.clock = clock;
+    }
+
+    /**
+     * The history line an event becomes, or null for one that is not an outcome (a start, or a follower refusing a
+     * slot it does not lead: every follower refuses every slot, which is not the job's history).
+     */
+    public static Record record(ExecutionEvent event) {
+        if (event instanceof ExecutionEvent.SkippedExecution e) {
+            if (e.reason() == SkipReason.NOT_LEADER) {
+                return null;
+            }
+            return new Record(e.slot(), "skipped:" + e.reason().label(), null, 0, 0, Duration.ZERO, e.detail(), false);
+        } else if (event instanceof ExecutionEvent.UncertainExecution e) {
+            return new Record(e.slot(), "uncertain", null, e.term(), 0, Duration.ZERO, e.detail()
+                    + (e.refired() ? "; fired again (delivery AtLeastOnce)" : ""), e.refired());
+        } else if (event instanceof ExecutionEvent.SucceededExecution e) {
+            return new Record(e.slot(), "succeeded", e.replica(), e.term(), e.attempt(), e.duration(), e.detail(), false);
+        } else if (event instanceof ExecutionEvent.FailedExecution e) {
+            return new Record(e.slot(), "failed", e.replica(), e.term(), e.attempt(), e.duration(), e.error(), e.willRetry());
+        } else if (event instanceof ExecutionEvent.TimedOutExecution e) {
+            return new Record(e.slot(), "timeout", e.replica(), e.term(), e.attempt(), e.duration(),
+                    "cancelled after timeout " + e.timeout().toMillis() + " ms", e.willRetry());
+        }
+        return null;
     }
 
     @Override
     public void on(ExecutionEvent event) {
-        Record r;
-        if (event instanceof ExecutionEvent.SkippedExecution e) {
-            if (e.reason() == SkipReason.NOT_LEADER) {
-                return; // every follower refuses every slot: that is not this job's history
-            }
-            r = new Record(e.slot(), "skipped:" + e.reason().label(), null, 0, 0, Duration.ZERO, e.detail(), false);
-        } else if (event instanceof ExecutionEvent.UncertainExecution e) {
-            r = new Record(e.slot(), "uncertain", null, e.term(), 0, Duration.ZERO, e.detail()
-                    + (e.refired() ? "; fired again (delivery AtLeastOnce)" : ""), e.refired());
-        } else if (event instanceof ExecutionEvent.SucceededExecution e) {
-            r = new Record(e.slot(), "succeeded", e.replica(), e.term(), e.attempt(), e.duration(), e.detail(), false);
-        } else if (event instanceof ExecutionEvent.FailedExecution e) {
-            r = new Record(e.slot(), "failed", e.replica(), e.term(), e.attempt(), e.duration(), e.error(), e.willRetry());
-        } else if (event instanceof ExecutionEvent.TimedOutExecution e) {
-            r = new Record(e.slot(), "timeout", e.replica(), e.term(), e.attempt(), e.duration(),
-                    "cancelled after timeout " + e.timeout().toMillis() + " ms", e.willRetry());
-        } else {
-            r = null;
+        if (event instanceof ExecutionEvent.FiredExecution f) {
+            times.merge(f.job(), new Times(f.slot(), null), RunHistory::later);
+        } else if (event instanceof ExecutionEvent.SucceededExecution s) {
+            times.merge(s.job(), new Times(null, clock.now()), RunHistory::later);
         }
+        Record r = record(event);
         if (r == null) {
             return;
         }
@@ -76,6 +102,14 @@ public final class RunHistory implements ExecutionListener {
         }
     }
 
+    private static Times later(Times a, Times b) {
+        return new Times(max(a.lastScheduleTime(), b.lastScheduleTime()), max(a.lastSuccessfulTime(), b.lastSuccessfulTime()));
+    }
+
+    static Instant max(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
+    }
+
     private static boolean newer(Record a, Record b) {
         int bySlot = a.slot().compareTo(b.slot());
         return bySlot > 0 || bySlot == 0 && a.attempt() > b.attempt();
@@ -91,8 +125,17 @@ public final class RunHistory implements ExecutionListener {
         }
     }
 
+    @Override
+    public Status status(JobId job) {
+        Times t = times.get(job);
+        List<Record> runs = recent(job);
+        return t == null && runs.isEmpty() ? Status.NONE
+                : new Status(t == null ? null : t.lastScheduleTime(), t == null ? null : t.lastSuccessfulTime(), runs);
+    }
+
     /** Forgets a job that was removed from the catalogue. */
     public void forget(JobId job) {
         byJob.remove(job);
+        times.remove(job);
     }
 }

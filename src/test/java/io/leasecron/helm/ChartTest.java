@@ -130,11 +130,26 @@ class ChartTest {
         }
     }
 
+    /** Job status: create status ConfigMaps, get and update only the shards of the release's Lease. */
+    static final List<String> STATUS = List.of("/configmaps [] create", "/configmaps [" + String.join(", ",
+            java.util.stream.IntStream.range(0, 16).mapToObj(i -> "leasecron-status-" + i).toList()) + "] get,update");
+
+    static List<String> releaseRole(String... middle) {
+        List<String> rules = new ArrayList<>(List.of("coordination.k8s.io/leases [] get,list,watch,create,update", CONTROL));
+        rules.addAll(List.of(middle));
+        rules.addAll(STATUS);
+        rules.add("/events [] create");
+        return rules;
+    }
+
     @Test
     void the_role_grants_exactly_the_verbs_of_the_enabled_actions() throws IOException {
-        List<String> base = List.of("coordination.k8s.io/leases [] get,list,watch,create,update", CONTROL, "/configmaps [] list,watch",
-                "/events [] create");
+        List<String> base = releaseRole("/configmaps [] list,watch");
         assertEquals(base, rules(render()));
+        assertEquals("/configmaps [leasecron-status-0, leasecron-status-1, leasecron-status-2, leasecron-status-3] get,update",
+                rules(render("--set", "status.shards=4")).get(4), "one name per shard");
+        assertEquals("/configmaps [other-status-0] get,update", rules(render("--set", "status.shards=1", "--set", "lease.name=other"))
+                .get(4), "the shards are named after the Lease");
         List<String> withJobs = new ArrayList<>(base);
         withJobs.add("batch/jobs [] create,list,watch,delete");
         assertEquals(withJobs, rules(render("--set", "kubernetesJob.enabled=true")));
@@ -150,8 +165,8 @@ class ChartTest {
                 "--set", "kubernetesJob.enabled=true", "--set", "secrets.names={payments-api}");
         List<String> jobRules = List.of("/configmaps [] list,watch", "/events [] create", "/secrets [payments-api] get",
                 "batch/jobs [] create,list,watch,delete");
-        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update", CONTROL, "/events [] create"),
-                rules(objects.get("Role/jobs/leasecron")), "the Lease, and ClockSkew Events on the replicas' Pods");
+        assertEquals(releaseRole("/configmaps [] list,watch"), rules(objects.get("Role/jobs/leasecron")),
+                "the Lease, job status, and ClockSkew Events on the replicas' Pods");
         assertEquals(jobRules, rules(objects.get("Role/team-a/leasecron-jobs")));
         assertEquals(jobRules, rules(objects.get("Role/team-b/leasecron-jobs")));
         for (String ns : List.of("team-a", "team-b")) {
@@ -173,8 +188,7 @@ class ChartTest {
     void all_job_namespaces_get_a_cluster_role_with_list_and_watch_on_namespaces_only_for_a_selector() throws IOException {
         Map<String, JsonNode> all = renderByNamespace("--set", "jobNamespaces.names={*}");
         assertEquals(List.of("/configmaps [] list,watch", "/events [] create"), rules(all.get("ClusterRole//jobs-leasecron-jobs")));
-        assertEquals(List.of("coordination.k8s.io/leases [] get,list,watch,create,update", CONTROL, "/events [] create"),
-                rules(all.get("Role/jobs/leasecron")));
+        assertEquals(releaseRole("/configmaps [] list,watch"), rules(all.get("Role/jobs/leasecron")));
         JsonNode binding = all.get("ClusterRoleBinding//jobs-leasecron-jobs");
         assertEquals("ClusterRole jobs-leasecron-jobs", binding.at("/roleRef/kind").asText() + " " + binding.at("/roleRef/name").asText());
         assertEquals("jobs/leasecron", binding.at("/subjects/0/namespace").asText() + "/" + binding.at("/subjects/0/name").asText());

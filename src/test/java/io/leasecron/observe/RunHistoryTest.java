@@ -87,4 +87,23 @@ class RunHistoryTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RunHistory(0));
         assertEquals("leasecron.history.runs-per-job must be at least 1, got 0", e.getMessage());
     }
+
+    @Test
+    void the_status_carries_the_last_schedule_and_success_times_as_a_cronjobs_does() {
+        io.leasecron.testing.FakeClock clock = new io.leasecron.testing.FakeClock(slot(0));
+        RunHistory history = new RunHistory(20, clock);
+        assertEquals(JobStatuses.Status.NONE, history.status(JOB));
+        history.on(new FiredExecution(JOB, slot(1), 1, 7, "pod-a", slot(1), Duration.ZERO, Duration.ZERO, false));
+        clock.set(slot(1).plusMillis(300));
+        history.on(new SucceededExecution(JOB, slot(1), 1, 7, "pod-a", Duration.ofMillis(300), "HTTP 200"));
+        history.on(new FiredExecution(JOB, slot(2), 1, 7, "pod-a", slot(2), Duration.ZERO, Duration.ZERO, false));
+        clock.set(slot(2).plusMillis(50));
+        history.on(new FailedExecution(JOB, slot(2), 1, 7, "pod-a", Duration.ofMillis(50), "HTTP 503", false));
+        JobStatuses.Status s = history.status(JOB);
+        assertEquals(slot(2), s.lastScheduleTime(), "the newest slot started");
+        assertEquals(slot(1).plusMillis(300), s.lastSuccessfulTime(), "when the newest success ended");
+        assertEquals("failed", s.lastOutcome());
+        history.forget(JOB);
+        assertEquals(JobStatuses.Status.NONE, history.status(JOB));
+    }
 }

@@ -335,9 +335,11 @@ public final class RealControlPlane implements AutoCloseable {
      */
     public void awaitGranted(String namespace, String account, Role role) {
         for (PolicyRule rule : role.getRules()) {
+            // A rule narrowed by resourceNames grants only for those names: ask for the first.
+            String name = rule.getResourceNames() == null || rule.getResourceNames().isEmpty() ? null : rule.getResourceNames().get(0);
             for (String resource : rule.getResources()) {
                 for (String verb : rule.getVerbs()) {
-                    awaitAuthorized(namespace, account, rule.getApiGroups().get(0), resource, verb, true);
+                    awaitAuthorized(namespace, account, rule.getApiGroups().get(0), resource, name, verb, true);
                 }
             }
         }
@@ -349,12 +351,18 @@ public final class RealControlPlane implements AutoCloseable {
      * informers, which follow a moment later.
      */
     public void awaitAuthorized(String namespace, String account, String group, String resource, String verb, boolean allowed) {
+        awaitAuthorized(namespace, account, group, resource, null, verb, allowed);
+    }
+
+    /** As {@link #awaitAuthorized(String, String, String, String, String, boolean)}, for the object {@code name} (null: any). */
+    public void awaitAuthorized(String namespace, String account, String group, String resource, String name, String verb,
+            boolean allowed) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         SubjectAccessReview review = new SubjectAccessReviewBuilder().withNewSpec()
                 .withUser("system:serviceaccount:" + namespace + ":" + account)
                 .withGroups("system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated")
                 .withNewResourceAttributes().withNamespace(namespace).withGroup(group)
-                .withResource(resource).withVerb(verb).endResourceAttributes().endSpec().build();
+                .withResource(resource).withName(name).withVerb(verb).endResourceAttributes().endSpec().build();
         while (allowed != Boolean.TRUE.equals(admin.authorization().v1().subjectAccessReview().create(review).getStatus().getAllowed())) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the RBAC of " + namespace + " still " + (allowed ? "does not grant " : "grants ") + verb
