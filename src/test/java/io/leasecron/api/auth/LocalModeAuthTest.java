@@ -18,9 +18,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The filter in the running service, local mode with no {@code LEASECRON_API_TOKEN} (the test profile's default):
- * reads stay open, every change is refused with 401 naming the setting, a request the API does not know is refused
- * before it is matched, and each refused change is audited once.
+ * The filter in the running service, local mode with {@code LEASECRON_API_TOKEN=test-token} (the test profile's): reads
+ * stay open, a change without that token is refused with 401 naming the setting, one with it is let through as caller
+ * {@code api-token}, a request the API does not know is refused before it is matched, and each change is audited once.
  */
 @QuarkusTest
 @QuarkusTestResource(LocalJobsDirectory.class)
@@ -53,20 +53,26 @@ class LocalModeAuthTest {
 
     /** Paths are sent as written, as curl sends them (RestAssured would encode the ':' and the '%'). */
     @Test
-    void without_a_configured_token_a_change_is_refused_with_401_naming_the_setting_and_audited_once() {
-        given().urlEncodingEnabled(false).post("/api/v1/jobs/seed/ping:trigger").then().statusCode(401).contentType(ContentType.JSON)
+    void a_change_needs_the_configured_token_and_each_is_audited_once() {
+        given().urlEncodingEnabled(false).post("/api/v1/jobs/seed/ping:pause").then().statusCode(401).contentType(ContentType.JSON)
                 .header("WWW-Authenticate", "Bearer realm=\"leasecron\"")
                 .body("status", equalTo(401))
-                .body("message", equalTo("this replica accepts no changes over the API until LEASECRON_API_TOKEN is set (local"
-                        + " mode): set it, restart, and send it as Authorization: Bearer <token>"));
-        given().urlEncodingEnabled(false).header("Authorization", "Bearer anything").post("/api/v1/jobs/seed/ping/runs").then().statusCode(401);
-        assertEquals(List.of(
-                "caller=\"-\" verb=trigger job=\"seed/ping\" namespace=\"\" request=\"POST /api/v1/jobs/seed/ping:trigger\""
-                        + " outcome=401 message=\"this replica accepts no changes over the API until LEASECRON_API_TOKEN is set"
-                        + " (local mode): set it, restart, and send it as Authorization: Bearer <token>\"",
-                "caller=\"-\" verb=create job=\"seed/ping\" namespace=\"\" request=\"POST /api/v1/jobs/seed/ping/runs\""
-                        + " outcome=401 message=\"this replica accepts no changes over the API until LEASECRON_API_TOKEN is set"
-                        + " (local mode): set it, restart, and send it as Authorization: Bearer <token>\""), audit);
+                .body("message", equalTo("send the value of LEASECRON_API_TOKEN as Authorization: Bearer <token>"));
+        given().urlEncodingEnabled(false).header("Authorization", "Bearer test-tokeN").post("/api/v1/jobs/seed/ping/runs").then()
+                .statusCode(401).body("message", equalTo("the bearer token is not the value of LEASECRON_API_TOKEN"));
+        given().urlEncodingEnabled(false).header("Authorization", "Basic dGVzdDp0ZXN0").post("/api/v1/jobs/seed/ping:pause").then()
+                .statusCode(401).body("message", equalTo("the Authorization header must be Bearer <token>, not Basic"));
+        // Let through: what answers is the endpoint (or, without one, resource matching), never the filter.
+        int status = given().urlEncodingEnabled(false).header("Authorization", "Bearer test-token")
+                .post("/api/v1/jobs/nosuch/job:pause").statusCode();
+        assertEquals(false, java.util.Set.of(401, 403, 503).contains(status), "let through: " + status);
+        assertEquals(4, audit.size(), audit.toString());
+        assertEquals("caller=\"-\" verb=pause job=\"seed/ping\" namespace=\"\" request=\"POST /api/v1/jobs/seed/ping:pause\""
+                + " outcome=401 message=\"send the value of LEASECRON_API_TOKEN as Authorization: Bearer <token>\"", audit.get(0));
+        assertEquals("caller=\"-\" verb=create job=\"seed/ping\" namespace=\"\" request=\"POST /api/v1/jobs/seed/ping/runs\""
+                + " outcome=401 message=\"the bearer token is not the value of LEASECRON_API_TOKEN\"", audit.get(1));
+        assertEquals(true, audit.get(3).startsWith("caller=\"api-token\" verb=pause job=\"nosuch/job\" namespace=\"\""
+                + " request=\"POST /api/v1/jobs/nosuch/job:pause\" outcome=" + status), audit.get(3));
     }
 
     @Test
