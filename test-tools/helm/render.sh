@@ -41,6 +41,7 @@ plain() {
 }
 
 plain rbac.yaml rbac.yaml "ServiceAccount, Role and RoleBinding: the least privilege leasecron needs (docs/rbac.md explains each rule)."
+plain auth.yaml auth.yaml "Who may call the REST API: TokenReview and SubjectAccessReview for the service (a ClusterRoleBinding to system:auth-delegator, needs cluster rights) and a ClusterRole to bind for trigger, pause, resume and runs (docs/rbac.md)."
 plain configmap.yaml config.yaml "The service's settings (README, Configuration); after a change: kubectl -n jobs rollout restart deploy/leasecron."
 plain deployment.yaml deployment.yaml "Three replicas; one holds the Lease and fires."
 plain service.yaml service.yaml "The REST API (port 8080) and the management interface (probes and metrics, port 9000)."

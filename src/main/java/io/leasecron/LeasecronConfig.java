@@ -158,7 +158,45 @@ public interface LeasecronConfig {
         Optional<List<String>> allowedImagePrefixes();
     }
 
-    /** Run history kept per job. */
+    /** Who may call the REST API (docs/rbac.md, "Who may call the API"). */
+    ApiConfig api();
+
+    /**
+     * Mutations (trigger, pause, resume, ad-hoc runs) always need a caller: in Kubernetes mode a bearer token the API
+     * server accepts (TokenReview) whose user RBAC allows the verb on {@code leasecron.io/jobs} (SubjectAccessReview);
+     * in local mode {@link #token()}. Reads are open unless {@link #reads()} says otherwise.
+     */
+    interface ApiConfig {
+        /**
+         * Local mode: the bearer token that mutations (and reads, with {@code LEASECRON_API_READS=authenticated}) must
+         * send (LEASECRON_API_TOKEN); unset, mutations are refused with 401. Ignored in Kubernetes mode, where callers
+         * send their own Kubernetes tokens.
+         */
+        Optional<String> token();
+
+        /**
+         * {@code open}: anyone who reaches the port may read (GET, POST /api/v1/preview); {@code authenticated}: reads
+         * need a bearer token too, any identity the API server accepts (or {@link #token()} in local mode), with no
+         * RBAC check (LEASECRON_API_READS).
+         */
+        @WithDefault("open")
+        Reads reads();
+
+        /**
+         * How long a TokenReview or SubjectAccessReview answer is reused for the same token and request
+         * (LEASECRON_API_AUTH_CACHE_TTL); {@code 0s} asks the API server every time. A revoked binding or token may
+         * still be honoured this long.
+         */
+        @WithDefault("10s")
+        @WithConverter(DurationConverter.class)
+        Duration authCacheTtl();
+    }
+
+    enum Reads {
+        open, authenticated
+    }
+
+    /** Run history kept in memory per job. */
     HistoryConfig history();
 
     /** Kubernetes mode: job status kept in ConfigMaps of the service's namespace (docs/architecture.md#job-status). */

@@ -211,6 +211,16 @@ public class Lifecycle {
         return mode;
     }
 
+    /** Kubernetes mode: the service's own client (its timeout, User-Agent and request metrics); empty in local mode. */
+    public Optional<KubernetesClient> client() {
+        return Optional.ofNullable(client);
+    }
+
+    /** Kubernetes mode: the service's namespace and where job ConfigMaps are read; empty in local mode. */
+    public Optional<WatchedNamespaces> namespaces() {
+        return replica.namespaces();
+    }
+
     /** The election as this replica sees it; empty in local mode. */
     public Optional<LeaderStatus> leader() {
         return replica.elector().map(e -> e.status());

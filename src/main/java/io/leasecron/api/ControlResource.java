@@ -38,7 +38,7 @@ import java.util.function.Function;
 @Produces(MediaType.APPLICATION_JSON)
 public class ControlResource {
     /** Where the request filter leaves the authenticated caller's name. */
-    public static final String CALLER = "leasecron.caller";
+    public static final String CALLER = io.leasecron.api.auth.ApiAuthFilter.CALLER;
 
     private final JobCatalogue catalogue;
     private final ManualRuns runs;

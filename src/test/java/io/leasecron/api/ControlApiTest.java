@@ -24,6 +24,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(LocalJobsDirectory.class)
 class ControlApiTest {
 
+    /** A request with the local-mode token of the test profile (LEASECRON_API_TOKEN). */
+    static io.restassured.specification.RequestSpecification as() {
+        return given().auth().oauth2("test-token");
+    }
+
     static JsonPath run(String name) {
         return given().get("/api/v1/runs/" + name).then().statusCode(200).extract().jsonPath();
     }
@@ -35,7 +40,7 @@ class ControlApiTest {
 
     @Test
     void a_trigger_is_stored_at_once_and_runs_once_under_a_slot_of_its_own() {
-        JsonPath asked = given().post("/api/v1/jobs/seed/ping:trigger").then().statusCode(202)
+        JsonPath asked = as().post("/api/v1/jobs/seed/ping:trigger").then().statusCode(202)
                 .header("Location", containsString("/api/v1/runs/leasecron-run-"))
                 .body("job", equalTo("seed/ping")).body("state", equalTo("pending")).body("slot", nullValue())
                 .extract().jsonPath();
@@ -55,7 +60,7 @@ class ControlApiTest {
     @Test
     void a_run_asked_for_a_later_time_waits_for_it() {
         Instant at = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.MILLIS);
-        String name = given().contentType("application/json").body("{\"runAt\": \"" + at + "\"}").post("/api/v1/jobs/seed/ping/runs")
+        String name = as().contentType("application/json").body("{\"runAt\": \"" + at + "\"}").post("/api/v1/jobs/seed/ping/runs")
                 .then().statusCode(202).body("runAt", equalTo(at.toString())).body("state", equalTo("pending"))
                 .extract().jsonPath().getString("name");
         JsonPath ended = awaitEnded(name);
@@ -65,30 +70,30 @@ class ControlApiTest {
 
     @Test
     void bad_requests_get_400_404_and_409_with_what_to_do() {
-        given().contentType("application/json").body("{\"runAt\": \"tomorrow\"}").post("/api/v1/jobs/seed/ping/runs").then().statusCode(400)
+        as().contentType("application/json").body("{\"runAt\": \"tomorrow\"}").post("/api/v1/jobs/seed/ping/runs").then().statusCode(400)
                 .body("message", equalTo("runAt \"tomorrow\" is not an RFC 3339 time; write e.g. 2026-12-24T18:00:00Z or 2026-12-24T19:00:00+01:00"));
-        given().post("/api/v1/jobs/seed/nope:trigger").then().statusCode(404).body("status", equalTo(404))
+        as().post("/api/v1/jobs/seed/nope:trigger").then().statusCode(404).body("status", equalTo(404))
                 .body("message", startsWith("no job seed/nope; job ids are <configmap>/<key>"));
-        given().post("/api/v1/jobs/seed/broken:trigger").then().statusCode(409)
+        as().post("/api/v1/jobs/seed/broken:trigger").then().statusCode(409)
                 .body("message", equalTo("job seed/broken has no valid spec to run: seed/broken: unknown field \"timezone\"; did you mean"
                         + " \"timeZone\"?; fix its ConfigMap first"));
-        given().post("/api/v1/jobs/seed/ping:resume").then().statusCode(409).body("message", equalTo("job seed/ping is not paused"));
+        as().post("/api/v1/jobs/seed/ping:resume").then().statusCode(409).body("message", equalTo("job seed/ping is not paused"));
         given().get("/api/v1/runs/leasecron-run-none").then().statusCode(404).body("message", startsWith("no run leasecron-run-none;"));
     }
 
     @Test
     void a_paused_job_skips_its_slots_until_it_is_resumed() {
         try {
-            given().post("/api/v1/jobs/seed/ping:pause").then().statusCode(200).body("job", equalTo("seed/ping"))
-                    .body("paused", equalTo(true)).body("pausedBy", equalTo("anonymous"));
-            given().post("/api/v1/jobs/seed/ping:pause").then().statusCode(409)
-                    .body("message", containsString("job seed/ping is already paused (by anonymous since "));
+            as().post("/api/v1/jobs/seed/ping:pause").then().statusCode(200).body("job", equalTo("seed/ping"))
+                    .body("paused", equalTo(true)).body("pausedBy", equalTo("api-token"));
+            as().post("/api/v1/jobs/seed/ping:pause").then().statusCode(409)
+                    .body("message", containsString("job seed/ping is already paused (by api-token since "));
             Await.until(() -> given().get("/api/v1/jobs/seed/ping/runs").then().extract().jsonPath().getList("detail", String.class)
-                    .stream().anyMatch(d -> d != null && d.startsWith("job is paused (by anonymous since ")), "a slot skipped as paused");
+                    .stream().anyMatch(d -> d != null && d.startsWith("job is paused (by api-token since ")), "a slot skipped as paused");
         } finally {
-            given().post("/api/v1/jobs/seed/ping:resume");
+            as().post("/api/v1/jobs/seed/ping:resume");
         }
-        given().post("/api/v1/jobs/seed/ping:resume").then().statusCode(409);
+        as().post("/api/v1/jobs/seed/ping:resume").then().statusCode(409);
         Instant resumed = Instant.now();
         Await.until(() -> given().get("/api/v1/jobs/seed/ping/runs").then().extract().jsonPath().getList("", java.util.Map.class).stream()
                 .anyMatch(r -> "succeeded".equals(r.get("outcome")) && Instant.parse((String) r.get("slot")).isAfter(resumed)),

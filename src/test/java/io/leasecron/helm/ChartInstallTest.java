@@ -100,11 +100,14 @@ class ChartInstallTest {
         StringBuilder all = new StringBuilder();
         try (Stream<Path> files = Files.list(Helm.root().resolve("k8s"))) {
             for (Path f : files.sorted().toList()) {
-                all.append(Files.readString(f).replace("namespace: jobs", "namespace: " + ns)).append("\n---\n");
+                all.append(Files.readString(f).replace("namespace: jobs", "namespace: " + ns).replace("name: jobs-leasecron-",
+                        "name: " + ns + "-leasecron-")).append("\n---\n");
             }
         }
         String out = cp.kubectl(all.toString(), "apply", "-f", "-");
-        assertEquals(List.of("configmap/leasecron-config created", "deployment.apps/leasecron created",
+        assertEquals(List.of("clusterrole.rbac.authorization.k8s.io/" + ns + "-leasecron-job-operator created",
+                "clusterrolebinding.rbac.authorization.k8s.io/" + ns + "-leasecron-auth-delegator created",
+                "configmap/leasecron-config created", "deployment.apps/leasecron created",
                 "poddisruptionbudget.policy/leasecron created", "serviceaccount/leasecron created",
                 "role.rbac.authorization.k8s.io/leasecron created", "rolebinding.rbac.authorization.k8s.io/leasecron created",
                 "service/leasecron created"), List.of(out.strip().split("\n")));

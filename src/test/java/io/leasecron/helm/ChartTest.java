@@ -36,7 +36,7 @@ class ChartTest {
 
     static final String FULL_VALUES = "src/test/resources/helm/full-values.yaml";
     /** What test-tools/helm/render.sh writes, relative to the repository. */
-    static final List<String> RENDERED = List.of("k8s/rbac.yaml", "k8s/config.yaml", "k8s/deployment.yaml", "k8s/service.yaml",
+    static final List<String> RENDERED = List.of("k8s/auth.yaml", "k8s/rbac.yaml", "k8s/config.yaml", "k8s/deployment.yaml", "k8s/service.yaml",
             "k8s/pdb.yaml", "src/test/resources/helm/default.yaml", "src/test/resources/helm/full.yaml");
 
     static Helm helm;
@@ -77,7 +77,8 @@ class ChartTest {
     @Test
     void the_default_deployment_is_hardened_probed_spread_and_sized_for_its_container() throws IOException {
         Map<String, JsonNode> objects = render();
-        assertEquals(List.of("ConfigMap/leasecron-config", "ConfigMap/leasecron-dashboard", "Deployment/leasecron",
+        assertEquals(List.of("ClusterRole/jobs-leasecron-job-operator", "ClusterRoleBinding/jobs-leasecron-auth-delegator",
+                "ConfigMap/leasecron-config", "ConfigMap/leasecron-dashboard", "Deployment/leasecron",
                 "PodDisruptionBudget/leasecron", "Role/leasecron", "RoleBinding/leasecron", "Service/leasecron",
                 "ServiceAccount/leasecron"), List.copyOf(objects.keySet()));
 
@@ -126,7 +127,8 @@ class ChartTest {
             assertEquals("leasecron", o.at("/metadata/labels/app.kubernetes.io~1instance").asText());
             assertEquals("0.1.0", o.at("/metadata/labels/app.kubernetes.io~1version").asText());
             assertEquals("Helm", o.at("/metadata/labels/app.kubernetes.io~1managed-by").asText());
-            assertEquals("jobs", o.at("/metadata/namespace").asText());
+            String kind = o.at("/kind").asText();
+            assertEquals(kind.startsWith("Cluster") ? "" : "jobs", o.at("/metadata/namespace").asText(), kind);
         }
     }
 
@@ -175,8 +177,8 @@ class ChartTest {
             assertEquals("ServiceAccount jobs/leasecron", binding.at("/subjects/0/kind").asText() + " "
                     + binding.at("/subjects/0/namespace").asText() + "/" + binding.at("/subjects/0/name").asText());
         }
-        assertEquals(List.of(), objects.keySet().stream().filter(k -> k.startsWith("Cluster")).toList(),
-                "no cluster-wide rights for a list of namespaces");
+        assertEquals(API_CLUSTER_OBJECTS, objects.keySet().stream().filter(k -> k.startsWith("Cluster")).sorted().toList(),
+                "no cluster-wide rights for a list of namespaces but the API's callers' reviews");
         JsonNode config = objects.get("ConfigMap/jobs/leasecron-config").at("/data");
         assertEquals("team-a,team-b", config.at("/LEASECRON_NAMESPACES").asText());
         assertTrue(config.at("/LEASECRON_NAMESPACE_SELECTOR").isMissingNode());
@@ -200,6 +202,36 @@ class ChartTest {
                 rules(selected.get("ClusterRole//jobs-leasecron-jobs")));
         assertEquals("leasecron.io/tenant=true",
                 selected.get("ConfigMap/jobs/leasecron-config").at("/data/LEASECRON_NAMESPACE_SELECTOR").asText());
+    }
+
+    /** The cluster-wide objects of the API's authentication (templates/auth.yaml), by default. */
+    static final List<String> API_CLUSTER_OBJECTS = List.of("ClusterRole//jobs-leasecron-job-operator",
+            "ClusterRoleBinding//jobs-leasecron-auth-delegator");
+
+    /**
+     * By default the ServiceAccount is bound to system:auth-delegator (TokenReview, SubjectAccessReview) and a ClusterRole
+     * with the four verbs of leasecron.io/jobs is there to bind; each can be left out, and reads are passed on.
+     */
+    @Test
+    void the_api_callers_are_reviewed_through_system_auth_delegator_and_a_cluster_role_grants_the_job_verbs() throws IOException {
+        Map<String, JsonNode> objects = renderByNamespace();
+        assertEquals(API_CLUSTER_OBJECTS, objects.keySet().stream().filter(k -> k.startsWith("Cluster")).sorted().toList());
+        JsonNode binding = objects.get("ClusterRoleBinding//jobs-leasecron-auth-delegator");
+        assertEquals("ClusterRole system:auth-delegator", binding.at("/roleRef/kind").asText() + " " + binding.at("/roleRef/name").asText());
+        assertEquals("ServiceAccount jobs/leasecron", binding.at("/subjects/0/kind").asText() + " "
+                + binding.at("/subjects/0/namespace").asText() + "/" + binding.at("/subjects/0/name").asText());
+        assertEquals(List.of("leasecron.io/jobs [] trigger,pause,resume,create"),
+                rules(objects.get("ClusterRole//jobs-leasecron-job-operator")));
+        JsonNode config = objects.get("ConfigMap/jobs/leasecron-config").at("/data");
+        assertEquals("open", config.at("/LEASECRON_API_READS").asText());
+        assertEquals("10s", config.at("/LEASECRON_API_AUTH_CACHE_TTL").asText());
+
+        Map<String, JsonNode> off = renderByNamespace("--set", "api.authDelegator=false", "--set", "api.operatorClusterRole=false",
+                "--set", "api.reads=authenticated");
+        assertEquals(List.of(), off.keySet().stream().filter(k -> k.startsWith("Cluster")).toList());
+        assertEquals("authenticated", off.get("ConfigMap/jobs/leasecron-config").at("/data/LEASECRON_API_READS").asText());
+        assertEquals(List.of("ClusterRole//jobs-leasecron-job-operator"), renderByNamespace("--set", "rbac.create=false")
+                .keySet().stream().filter(k -> k.startsWith("Cluster")).toList(), "rbac.create=false: the service's bindings are the user's");
     }
 
     @Test
@@ -239,6 +271,8 @@ class ChartTest {
                 Arguments.of("image.pullPolicy=Sometimes", "- at '/image/pullPolicy': value must be one of 'Always', 'IfNotPresent', 'Never'"),
                 Arguments.of("resources.limits.memory=null", "- at '/resources/limits': missing property 'memory'"),
                 Arguments.of("engine.limitMode=Drop", "- at '/engine/limitMode': value must be one of 'Wait', 'Skip'"),
+                Arguments.of("api.reads=anyone", "- at '/api/reads': value must be one of 'open', 'authenticated'"),
+                Arguments.of("api.authCacheTtl=10x", "api.authCacheTtl: \"10x\" is not a duration"),
                 Arguments.of("kubernetesJob.enabled=yes", "- at '/kubernetesJob/enabled': got string, want boolean"),
                 Arguments.of("kubernetesJob.policy.allowPrivileged=yes", "- at '/kubernetesJob/policy/allowPrivileged': got string, want boolean"),
                 Arguments.of("kubernetesJob.policy.allowHostpath=true", "- at '/kubernetesJob/policy': additional properties 'allowHostpath' not allowed"),

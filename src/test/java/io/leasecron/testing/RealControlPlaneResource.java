@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * Runs a {@code @QuarkusTest}'s service in Kubernetes mode against the shared {@link RealControlPlane}, the way a pod
  * of the Helm chart runs it: in a namespace of its own where {@code helm install} put the chart (its ServiceAccount,
- * Role and RoleBinding, and a job ConfigMap from values, src/test/resources/helm/service-values.yaml, whose job calls a
+ * Role and RoleBinding, its ClusterRoleBinding to system:auth-delegator, and a job ConfigMap from values, src/test/resources/helm/service-values.yaml, whose job calls a
  * {@link RecordingTarget}), authenticated with a token of the chart's ServiceAccount from the TokenRequest API. No
  * pod runs there (no kubelet); the Quarkus application is the replica. The test gets the namespace, an admin client
  * and the job's target through a field of type {@link Cluster} annotated with {@link InjectCluster}; test classes
@@ -96,6 +96,9 @@ public final class RealControlPlaneResource implements QuarkusTestResourceLifecy
                 .ok("helm install leasecron helm/leasecron --namespace " + namespace);
         // Returns once the API server's authorizer grants every verb of the chart's Role.
         cp.awaitGranted(namespace, SERVICE_ACCOUNT, cp.admin().rbac().roles().inNamespace(namespace).withName("leasecron").get());
+        // And the chart's ClusterRoleBinding to system:auth-delegator (templates/auth.yaml): the API's callers' reviews.
+        cp.awaitAuthorized(namespace, SERVICE_ACCOUNT, "authentication.k8s.io", "tokenreviews", "create", true);
+        cp.awaitAuthorized(namespace, SERVICE_ACCOUNT, "authorization.k8s.io", "subjectaccessreviews", "create", true);
         cluster = new Cluster(cp, namespace, target);
 
         Map<String, String> config = new LinkedHashMap<>();
