@@ -30,11 +30,6 @@ final class Permissions {
      * In the service's namespace, for the job status ({@code <lease>-status-<n>}): list and watch them, create them; get
      * and update are narrowed to the shards' names, so they are asked for the first and the last shard.
      */
-    /** The control ConfigMaps (manual runs, pauses): in the service's namespace. */
-    static final String[][] CONTROL = {
-        {"", "configmaps", "get"}, {"", "configmaps", "list"}, {"", "configmaps", "watch"}, {"", "configmaps", "create"},
-        {"", "configmaps", "update"}, {"", "configmaps", "patch"}, {"", "configmaps", "delete"},
-    };
     static final String[][] STATUS = {{"", "configmaps", "list"}, {"", "configmaps", "watch"}, {"", "configmaps", "create"}};
     static final String[] STATUS_NAMED = {"get", "update"};
     /** In every namespace jobs are read from (cluster-wide when all are). */
@@ -42,7 +37,7 @@ final class Permissions {
     /** Cluster-wide, with a namespace selector. */
     static final String[][] SELECTOR = {{"", "namespaces", "list"}, {"", "namespaces", "watch"}};
     /** What the default (jobs in the service's namespace) needs there: the Role of k8s/rbac.yaml (without resource names). */
-    static final String[][] REQUIRED = java.util.stream.Stream.of(Arrays.stream(LEASE), Arrays.stream(CONTROL), Arrays.stream(STATUS),
+    static final String[][] REQUIRED = java.util.stream.Stream.of(Arrays.stream(LEASE), Arrays.stream(STATUS),
             Arrays.stream(STATUS_NAMED).map(v -> new String[] {"", "configmaps", v}), Arrays.stream(JOBS))
             .flatMap(s -> s).toArray(String[][]::new);
     /** The Lease's name and shard count of k8s/rbac.yaml (the chart's defaults), for the checks that do not say. */
@@ -85,10 +80,11 @@ final class Permissions {
         for (String[] r : STATUS) {
             ask(questions, namespace, r, "");
         }
-        for (String[] r : CONTROL) {
-            ask(questions, namespace, r, "");
-        }
-        for (String shard : shards == 1 ? List.of(lease + "-status-0") : List.of(lease + "-status-0", lease + "-status-" + (shards - 1))) {
+        List<String> named = new ArrayList<>(shards == 1 ? List.of(lease + "-status-0")
+                : List.of(lease + "-status-0", lease + "-status-" + (shards - 1)));
+        named.add(lease + "-runs"); // manual runs and pauses (control.KubernetesControlStore)
+        named.add(lease + "-pauses");
+        for (String shard : named) {
             for (String verb : STATUS_NAMED) {
                 ask(questions, namespace, new String[] {"", "configmaps", verb}, shard);
             }

@@ -140,7 +140,7 @@ public final class Replica implements AutoCloseable {
                 metrics.forget(id);
             }
         }, p.options(), client == null ? SpecCheck.NONE : new KubernetesJobDryRun(client, namespace));
-        this.control = client == null ? new MemoryControlStore() : new KubernetesControlStore(client, namespace);
+        this.control = client == null ? new MemoryControlStore() : new KubernetesControlStore(client, namespace, elector.settings().name());
         this.pauses = new Pauses(control, p.clock());
         engine.pausedBy(pauses);
         this.controlLoop = new ControlLoop(p.clock(), CONTROL_RESYNC);

@@ -114,7 +114,7 @@ class ManualRunsRealApiTest {
     }
 
     RunRecord stored(String name) {
-        return new KubernetesControlStore(cp.admin(), ns).readRun(name).orElseThrow();
+        return new KubernetesControlStore(cp.admin(), ns, "leasecron").readRun(name).orElseThrow();
     }
 
     List<String> firesOf(String job) {
@@ -216,10 +216,11 @@ class ManualRunsRealApiTest {
         run(Duration.ofSeconds(5), b, c);
         assertTrue(b.leads() || c.leads());
         assertEquals(before, firesOf("team/tick").size(), "no slot of the paused job fired: " + firesOf("team/tick"));
-        List<ConfigMap> listed = cp.admin().configMaps().inNamespace(ns).withLabel("leasecron.io/control", "pause").list().getItems();
-        assertEquals(1, listed.size());
-        assertEquals(Map.of("job", "team/tick", "by", "jane"), Map.of("job", listed.get(0).getData().get("job"), "by",
-                listed.get(0).getData().get("by")));
+        ConfigMap pauses = cp.admin().configMaps().inNamespace(ns).withName("leasecron-pauses").get();
+        assertEquals("pauses", pauses.getMetadata().getLabels().get("leasecron.io/control"));
+        assertEquals(1, pauses.getData().size());
+        String pause = pauses.getData().get(KubernetesControlStore.pauseKey(tick));
+        assertTrue(pause.contains("\"job\":\"team/tick\"") && pause.contains("\"by\":\"jane\""), pause);
 
         assertTrue(c.replica.pauses().resume(tick));
         Node leader = b.leads() ? b : c;

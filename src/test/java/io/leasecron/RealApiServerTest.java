@@ -306,7 +306,8 @@ class RealApiServerTest {
                 + "watch leases.coordination.k8s.io, create leases.coordination.k8s.io, update leases.coordination.k8s.io, "
                 + "list configmaps, watch configmaps, create configmaps, get configmaps/leasecron-status-0, "
                 + "update configmaps/leasecron-status-0, get configmaps/leasecron-status-15, update configmaps/leasecron-status-15, "
-                + "create events"), e.getMessage());
+                + "get configmaps/leasecron-runs, update configmaps/leasecron-runs, get configmaps/leasecron-pauses, "
+                + "update configmaps/leasecron-pauses, create events"), e.getMessage());
     }
 
     /**
@@ -458,8 +459,9 @@ class RealApiServerTest {
             @Override
             public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
                 String query = request.uri().getQuery();
+                // The job ConfigMaps' lists only (the status and control informers list their own).
                 if (request.method().equals("GET") && request.uri().getPath().endsWith("/configmaps")
-                        && (query == null || !query.contains("watch=true"))) {
+                        && query != null && query.contains("leasecron.io/jobs") && !query.contains("watch=true")) {
                     configMapLists.incrementAndGet();
                 }
             }
