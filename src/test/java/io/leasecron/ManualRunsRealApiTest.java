@@ -131,6 +131,7 @@ class ManualRunsRealApiTest {
 
         RunRecord asked = b.replica.manualRuns().request(new JobId("team", "yearly"), Optional.empty(), "jane");
         assertEquals("pending", stored(asked.name()).state(), "stored before the answer");
+        assertEquals("pending", a.replica.manualRuns().read(asked.name()).orElseThrow().state(), "reads back at once on the other replica");
         a.sees(asked);
         run(Duration.ofSeconds(1), a, b);
         await(() -> stored(asked.name()).finished(), "the run ended");
@@ -207,6 +208,7 @@ class ManualRunsRealApiTest {
         run(Duration.ofSeconds(1), a, b);
         JobId tick = new JobId("team", "tick");
         assertTrue(b.replica.pauses().pause(tick, "jane").isPresent());
+        assertEquals("jane", a.replica.pauses().read(tick).orElseThrow().by(), "reads back at once on the other replica");
         await(() -> a.replica.pauses().apply(tick) != null, "the leader's copy has the pause");
         run(Duration.ofSeconds(1), a, b);
         int before = firesOf("team/tick").size();

@@ -40,7 +40,8 @@ final class JobViews {
      */
     @RegisterForReflection
     record Summary(String id, boolean valid, String error, String schedule, String scheduleDescription, String timeZone,
-            Boolean suspend, String nextRun, int running, String lastOutcome, String lastScheduleTime, String lastSuccessfulTime) {
+            Boolean suspend, boolean paused, String nextRun, int running, String lastOutcome, String lastScheduleTime,
+            String lastSuccessfulTime) {
     }
 
     /**
@@ -50,8 +51,9 @@ final class JobViews {
      */
     @RegisterForReflection
     record Detail(String id, boolean valid, String error, List<String> problems, String specVersion,
-            String scheduleDescription, Map<String, Object> spec, int running, List<NextRun> nextRuns, String nextRunsNote,
-            String lastScheduleTime, String lastSuccessfulTime, String lastOutcome, List<Run> recentRuns) {
+            String scheduleDescription, Map<String, Object> spec, boolean paused, String pausedBy, String pausedSince, int running,
+            List<NextRun> nextRuns, String nextRunsNote, String lastScheduleTime, String lastSuccessfulTime, String lastOutcome,
+            List<Run> recentRuns) {
     }
 
     @RegisterForReflection
@@ -67,20 +69,22 @@ final class JobViews {
         return t == null ? null : HttpActionRunner.SCHEDULED_TIME.format(t);
     }
 
-    static Summary summary(JobCatalogue.Entry entry, Engine engine, JobStatuses statuses) {
+    /** {@code paused}: from this replica's copy of the pauses (the list is a copy; a job's detail reads the store). */
+    static Summary summary(JobCatalogue.Entry entry, Engine engine, JobStatuses statuses, boolean paused) {
         var status = entry.active().flatMap(s -> engine.status(s.id()));
         JobSpec spec = entry.active().orElse(null);
         JobStatuses.Status past = statuses.status(entry.id());
         return new Summary(entry.id().toString(), entry.valid(), entry.error().orElse(null),
                 spec == null ? null : spec.scheduleText(), spec == null ? null : description(spec),
                 spec == null ? null : spec.timeZone().getId(),
-                spec == null ? null : spec.suspend(),
+                spec == null ? null : spec.suspend(), paused,
                 status.flatMap(Engine.JobStatus::next).map(o -> time(o.time())).orElse(null),
                 status.map(Engine.JobStatus::running).orElse(0),
                 past.lastOutcome(), time(past.lastScheduleTime()), time(past.lastSuccessfulTime()));
     }
 
-    static Detail detail(JobCatalogue.Entry entry, Engine engine, JobStatuses statuses, int count, Instant now) {
+    static Detail detail(JobCatalogue.Entry entry, Engine engine, JobStatuses statuses, int count, Instant now,
+            java.util.Optional<io.leasecron.control.Pause> pause) {
         JobSpec spec = entry.active().orElse(null);
         var status = spec == null ? java.util.Optional.<Engine.JobStatus>empty() : engine.status(spec.id());
         List<Occurrence> upcoming = spec == null ? List.of() : engine.upcoming(spec.id(), count);
@@ -92,7 +96,9 @@ final class JobViews {
         List<Run> runs = past.runs().stream().map(r -> new Run(time(r.slot()), r.outcome(), r.replica(),
                 r.term(), r.attempt(), r.duration().toMillis(), r.detail(), r.willRetry())).toList();
         return new Detail(entry.id().toString(), entry.valid(), entry.error().orElse(null), entry.problems(), version,
-                spec == null ? null : description(spec), spec == null ? null : spec(spec), status.map(Engine.JobStatus::running).orElse(0), next, note,
+                spec == null ? null : description(spec), spec == null ? null : spec(spec), pause.isPresent(),
+                pause.map(io.leasecron.control.Pause::by).orElse(null), pause.map(p -> time(p.since())).orElse(null),
+                status.map(Engine.JobStatus::running).orElse(0), next, note,
                 time(past.lastScheduleTime()), time(past.lastSuccessfulTime()), past.lastOutcome(), runs);
     }
 

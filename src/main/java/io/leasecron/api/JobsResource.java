@@ -1,5 +1,8 @@
 package io.leasecron.api;
 
+import io.leasecron.control.ControlStoreException;
+import io.leasecron.control.Pause;
+import io.leasecron.control.Pauses;
 import io.leasecron.engine.Clock;
 import io.leasecron.engine.Engine;
 import io.leasecron.job.JobCatalogue;
@@ -16,6 +19,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Read-only view of the job catalogue and the engine. Reads go through the engine, never around it; jobs' pasts
@@ -31,7 +35,10 @@ public class JobsResource {
     private final JobStatuses history;
     private final Clock clock;
 
-    public JobsResource(JobCatalogue catalogue, Engine engine, JobStatuses history, Clock clock) {
+    private final Pauses pauses;
+
+    public JobsResource(JobCatalogue catalogue, Engine engine, JobStatuses history, Clock clock, Pauses pauses) {
+        this.pauses = pauses;
         this.catalogue = catalogue;
         this.engine = engine;
         this.history = history;
@@ -45,7 +52,7 @@ public class JobsResource {
 
     @GET
     public JobList list() {
-        return new JobList(catalogue.read(entries -> entries.stream().map(e -> JobViews.summary(e, engine, history)).toList()),
+        return new JobList(catalogue.read(entries -> entries.stream().map(e -> JobViews.summary(e, engine, history, pauses.apply(e.id()) != null)).toList()),
                 catalogue.sourceProblems());
     }
 
@@ -89,12 +96,29 @@ public class JobsResource {
         if (count < 1 || count > MAX_NEXT_RUNS) {
             return ApiError.response(Response.Status.BAD_REQUEST, "count " + count + " is out of range; use 1 to " + MAX_NEXT_RUNS);
         }
-        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, count, clock.now())).map(d -> Response.ok(d).build())
-                .orElseGet(() -> notFound(namespace, source, name));
+        JobId id = id(namespace, source, name);
+        if (id == null || catalogue.entry(id).isEmpty()) {
+            return notFound(namespace, source, name);
+        }
+        Optional<Pause> pause = pause(id);
+        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, count, clock.now(), pause))
+                .map(d -> Response.ok(d).build()).orElseGet(() -> notFound(namespace, source, name));
+    }
+
+    /**
+     * The job's pause as stored now, so that a pause answered on any replica reads back here at once; this replica's
+     * copy if the store cannot be asked.
+     */
+    private Optional<Pause> pause(JobId id) {
+        try {
+            return pauses.read(id);
+        } catch (ControlStoreException e) {
+            return pauses.cached(id);
+        }
     }
 
     private Response recentRuns(String namespace, String source, String name) {
-        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, 1, clock.now()).recentRuns())
+        return find(namespace, source, name, e -> JobViews.detail(e, engine, history, 1, clock.now(), Optional.empty()).recentRuns())
                 .map(r -> Response.ok(r).build()).orElseGet(() -> notFound(namespace, source, name));
     }
 

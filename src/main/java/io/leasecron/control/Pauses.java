@@ -38,6 +38,11 @@ public final class Pauses implements Function<JobId, String> {
         return store.readPause(job);
     }
 
+    /** This replica's copy of the job's pause. */
+    public Optional<Pause> cached(JobId job) {
+        return store.pause(job);
+    }
+
     /** This replica's copy, for the engine: why the job's slots are skipped, or null if it is not paused. */
     @Override
     public String apply(JobId job) {

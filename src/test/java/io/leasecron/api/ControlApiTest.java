@@ -86,6 +86,10 @@ class ControlApiTest {
         try {
             as().post("/api/v1/jobs/seed/ping:pause").then().statusCode(200).body("job", equalTo("seed/ping"))
                     .body("paused", equalTo(true)).body("pausedBy", equalTo("api-token"));
+            given().get("/api/v1/jobs/seed/ping").then().statusCode(200).body("paused", equalTo(true))
+                    .body("pausedBy", equalTo("api-token"));
+            Await.until(() -> given().get("/api/v1/jobs").then().extract().jsonPath().getBoolean("jobs.find { it.id == 'seed/ping' }.paused"),
+                    "the list shows the pause");
             as().post("/api/v1/jobs/seed/ping:pause").then().statusCode(409)
                     .body("message", containsString("job seed/ping is already paused (by api-token since "));
             Await.until(() -> given().get("/api/v1/jobs/seed/ping/runs").then().extract().jsonPath().getList("detail", String.class)
@@ -94,6 +98,7 @@ class ControlApiTest {
             as().post("/api/v1/jobs/seed/ping:resume");
         }
         as().post("/api/v1/jobs/seed/ping:resume").then().statusCode(409);
+        given().get("/api/v1/jobs/seed/ping").then().statusCode(200).body("paused", equalTo(false)).body("pausedBy", nullValue());
         Instant resumed = Instant.now();
         Await.until(() -> given().get("/api/v1/jobs/seed/ping/runs").then().extract().jsonPath().getList("", java.util.Map.class).stream()
                 .anyMatch(r -> "succeeded".equals(r.get("outcome")) && Instant.parse((String) r.get("slot")).isAfter(resumed)),

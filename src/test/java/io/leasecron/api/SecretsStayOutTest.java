@@ -134,7 +134,7 @@ class SecretsStayOutTest {
             ObjectMapper json = new ObjectMapper().findAndRegisterModules();
             for (String name : List.of("call", "print", "keyed", "unreachable", "userinfo")) {
                 var entry = replica.catalogue().entry(new JobId("billing", name)).orElseThrow();
-                everything += "\n" + json.writeValueAsString(JobViews.detail(entry, replica.engine(), replica.history(), 3, clock.now()));
+                everything += "\n" + json.writeValueAsString(JobViews.detail(entry, replica.engine(), replica.history(), 3, clock.now(), java.util.Optional.empty()));
             }
             assertTrue(logged.stream().anyMatch(l -> l.contains("invalid token <redacted>")), "the log was captured: " + logged);
             assertFalse(everything.contains(SECRET), "the value leaked:\n" + everything);
