@@ -113,6 +113,21 @@ class ManualRunsRealApiTest {
         }
     }
 
+    /** pod-a, leading for two seconds. */
+    Node leader() throws Exception {
+        Node a = new Node("pod-a", T0);
+        a.run(Duration.ofSeconds(2));
+        assertTrue(a.leads());
+        return a;
+    }
+
+    /** pod-b, started beside {@code leader}; both take turns for a second. */
+    Node follower(Node leader) throws Exception {
+        Node b = new Node("pod-b", leader.clock.now());
+        run(Duration.ofSeconds(1), leader, b);
+        return b;
+    }
+
     RunRecord stored(String name) {
         return new KubernetesControlStore(cp.admin(), ns, "leasecron").readRun(name).orElseThrow();
     }
@@ -123,10 +138,8 @@ class ManualRunsRealApiTest {
 
     @Test
     void a_run_asked_of_a_follower_runs_once_on_the_leader() throws Exception {
-        Node a = new Node("pod-a", T0);
-        a.run(Duration.ofSeconds(2));
-        Node b = new Node("pod-b", a.clock.now());
-        run(Duration.ofSeconds(1), a, b);
+        Node a = leader();
+        Node b = follower(a);
         assertTrue(a.leads());
 
         RunRecord asked = b.replica.manualRuns().request(new JobId("team", "yearly"), Optional.empty(), "jane");
@@ -145,10 +158,8 @@ class ManualRunsRealApiTest {
 
     @Test
     void a_run_asked_just_before_its_leader_hands_over_runs_once_on_the_next() throws Exception {
-        Node a = new Node("pod-a", T0);
-        a.run(Duration.ofSeconds(2));
-        Node b = new Node("pod-b", a.clock.now());
-        run(Duration.ofSeconds(1), a, b);
+        Node a = leader();
+        Node b = follower(a);
 
         RunRecord asked = b.replica.manualRuns().request(new JobId("team", "yearly"), Optional.empty(), "jane");
         a.replica.shutdown(Duration.ofSeconds(1)); // a rolling restart, before the leader took the run in
@@ -169,10 +180,8 @@ class ManualRunsRealApiTest {
      */
     @Test
     void a_leader_killed_between_claiming_a_runs_slot_and_starting_it_leaves_it_to_the_delivery_policy() throws Exception {
-        Node a = new Node("pod-a", T0);
-        a.run(Duration.ofSeconds(2));
-        Node b = new Node("pod-b", a.clock.now());
-        run(Duration.ofSeconds(1), a, b);
+        Node a = leader();
+        Node b = follower(a);
 
         RunRecord once = a.replica.manualRuns().request(new JobId("team", "yearly"), Optional.empty(), "jane");
         RunRecord again = a.replica.manualRuns().request(new JobId("team", "yearly-again"), Optional.empty(), "jane");
@@ -202,10 +211,8 @@ class ManualRunsRealApiTest {
 
     @Test
     void a_pause_holds_through_a_rolling_restart_and_shows_in_kubectl() throws Exception {
-        Node a = new Node("pod-a", T0);
-        a.run(Duration.ofSeconds(2));
-        Node b = new Node("pod-b", a.clock.now());
-        run(Duration.ofSeconds(1), a, b);
+        Node a = leader();
+        Node b = follower(a);
         JobId tick = new JobId("team", "tick");
         assertTrue(b.replica.pauses().pause(tick, "jane").isPresent());
         assertEquals("jane", a.replica.pauses().read(tick).orElseThrow().by(), "reads back at once on the other replica");

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuild
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.leasecron.testing.LogCapture;
 import io.leasecron.testing.Await;
 import io.leasecron.testing.RealControlPlane;
 import io.leasecron.testing.RealControlPlaneResource;
@@ -21,9 +22,6 @@ import io.restassured.response.Response;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,29 +49,16 @@ class ApiAuthRealApiTest {
     Cluster cluster;
 
     final List<String> audit = new CopyOnWriteArrayList<>();
-    final Handler handler = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            audit.add(r.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    LogCapture capture;
 
     @BeforeEach
     void listen() {
-        Logger.getLogger(AuditLog.CATEGORY).addHandler(handler);
+        capture = LogCapture.into(AuditLog.CATEGORY, audit);
     }
 
     @AfterEach
     void stop() {
-        Logger.getLogger(AuditLog.CATEGORY).removeHandler(handler);
+        capture.close();
     }
 
     static Response post(String token, String path) {

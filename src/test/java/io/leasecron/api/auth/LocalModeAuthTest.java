@@ -5,14 +5,12 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.leasecron.testing.LocalJobsDirectory;
+import io.leasecron.testing.LogCapture;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,29 +24,16 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(LocalJobsDirectory.class)
 class LocalModeAuthTest {
     final List<String> audit = new CopyOnWriteArrayList<>();
-    final Handler handler = new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-            audit.add(r.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    LogCapture capture;
 
     @BeforeEach
     void listen() {
-        Logger.getLogger(AuditLog.CATEGORY).addHandler(handler);
+        capture = LogCapture.into(AuditLog.CATEGORY, audit);
     }
 
     @AfterEach
     void stop() {
-        Logger.getLogger(AuditLog.CATEGORY).removeHandler(handler);
+        capture.close();
     }
 
     /** Paths are sent as written, as curl sends them (RestAssured would encode the ':' and the '%'). */
