@@ -24,6 +24,9 @@ public interface ControlStore extends AutoCloseable {
     /** Sets these fields of a run, whatever its version (fields only the replica that fired it writes); nothing if it is gone. */
     void update(String name, Map<String, String> fields);
 
+    /** Sets these fields of a run only if it has neither started nor ended (as far as the store knows). */
+    void settle(String name, Map<String, String> fields);
+
     void delete(String name);
 
     /** This replica's copy of every run record. */

@@ -115,9 +115,18 @@ public final class KubernetesControlStore implements ControlStore {
 
     @Override
     public void update(String name, Map<String, String> fields) {
+        merge(name, fields, false);
+    }
+
+    @Override
+    public void settle(String name, Map<String, String> fields) {
+        merge(name, fields, true);
+    }
+
+    private void merge(String name, Map<String, String> fields, boolean onlyUnstarted) {
         change(runsName, "runs", data -> {
             Optional<RunRecord> now = Optional.ofNullable(data.get(name)).flatMap(v -> decode(name, v));
-            if (now.isEmpty()) {
+            if (now.isEmpty() || onlyUnstarted && (now.get().startedAt() != null || now.get().finished())) {
                 return false;
             }
             Map<String, String> merged = now.get().data();

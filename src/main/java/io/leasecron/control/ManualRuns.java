@@ -255,17 +255,27 @@ public final class ManualRuns implements ExecutionListener {
             return;
         }
         Map<String, String> fields = fields(e);
-        boolean ended = fields != null && fields.containsKey(RunRecord.OUTCOME)
-                || e instanceof ExecutionEvent.SkippedExecution s && s.reason() == SkipReason.PREVIOUS_LEADER;
-        if (ended) {
+        // A slot an earlier term started (or deliberately did not): that replica records how; if it never did, the
+        // run says so, unless a record of its start or end arrives first.
+        boolean earlier = e instanceof ExecutionEvent.SkippedExecution s && s.reason() == SkipReason.PREVIOUS_LEADER;
+        if (earlier) {
+            fields = RunRecord.ended(RunRecord.UNKNOWN, "started under an earlier term, whose replica did not record how it ended ("
+                    + ((ExecutionEvent.SkippedExecution) e).detail() + ")", clock.now());
+        }
+        if (fields != null && fields.containsKey(RunRecord.OUTCOME)) {
             ours.remove(key, name);
         }
         if (fields != null) {
+            Map<String, String> write = fields;
             writer.execute(() -> {
                 try {
-                    store.update(name, fields);
+                    if (earlier) {
+                        store.settle(name, write);
+                    } else {
+                        store.update(name, write);
+                    }
                 } catch (ControlStoreException ex) {
-                    LOG.warnf("manual run %s of %s: could not record %s: %s", name, e.job(), fields, ex.getMessage());
+                    LOG.warnf("manual run %s of %s: could not record %s: %s", name, e.job(), write, ex.getMessage());
                 }
             });
         }

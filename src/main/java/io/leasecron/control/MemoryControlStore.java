@@ -63,6 +63,14 @@ public final class MemoryControlStore implements ControlStore {
     }
 
     @Override
+    public void settle(String name, Map<String, String> fields) {
+        RunRecord now = readRun(name).orElse(null);
+        if (now != null && now.startedAt() == null && !now.finished()) {
+            update(name, fields);
+        }
+    }
+
+    @Override
     public void delete(String name) {
         synchronized (this) {
             runs.remove(name);

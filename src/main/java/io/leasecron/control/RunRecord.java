@@ -19,6 +19,8 @@ public record RunRecord(String name, String version, JobId job, Instant runAt, S
 
     /** Outcomes a run can end with. */
     public static final String SUCCEEDED = "succeeded", FAILED = "failed", TIMED_OUT = "timed_out", SKIPPED = "skipped";
+    /** Started (or deliberately not) by a replica that never recorded which, nor how it ended. */
+    public static final String UNKNOWN = "unknown";
 
     /** A new request: pending until a leader assigns it a slot. */
     public static RunRecord requested(String name, JobId job, Instant runAt, String by, Instant at) {
