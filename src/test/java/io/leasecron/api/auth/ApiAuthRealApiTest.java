@@ -34,9 +34,8 @@ import org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable;
  * caller without a binding gets 403 naming the grant; a token the server does not know gets 401; a Role with
  * {@code resourceNames: ["chart/fires"]} (a name with a '/') allows that job and no other.
  *
- * <p>"Let through" is asserted as: not 401, 403 or 503, and audited with the caller's name. Until the trigger, pause,
- * resume and runs endpoints exist, what answers a request let through is resource matching (405: the path matches
- * the GET of a job, with another method); with them, the endpoint's own answer.
+ * <p>"Let through" is asserted as: not 401, 403 or 503, and audited with the caller's name; the first trigger is
+ * followed to its start by the replica (the one the test runs, leader of its namespace).
  */
 @QuarkusTest
 @TestProfile(RealControlPlaneResource.Profile.class)
@@ -98,8 +97,12 @@ class ApiAuthRealApiTest {
         String firesOnly = cp.token(ns, "fires-only");
         String user = "system:serviceaccount:" + ns + ":";
 
-        int status = post(deployer, "/api/v1/jobs/chart/fires:trigger").statusCode();
-        assertFalse(REFUSED.contains(status), "deployer was let through: " + status);
+        var triggered = post(deployer, "/api/v1/jobs/chart/fires:trigger");
+        int status = triggered.statusCode();
+        assertEquals(202, status, "deployer was let through and the run stored: " + triggered.asString());
+        String run = triggered.jsonPath().getString("name");
+        assertEquals(user + "deployer", triggered.jsonPath().getString("requestedBy"));
+        Await.until(() -> given().get("/api/v1/runs/" + run).jsonPath().getString("startedAt") != null, "the leader started the run");
         assertFalse(REFUSED.contains(post(deployer, "/api/v1/jobs/chart/fires/runs").statusCode()));
         assertFalse(REFUSED.contains(post(deployer, "/api/v1/jobs/any/other:pause").statusCode()), "the ClusterRole names no job");
 
