@@ -98,12 +98,12 @@ final class ControlScenario implements Scenarios.Scenario {
         Instant stop = Instant.now().plus(Duration.ofSeconds(full ? 100 : 45));
         Instant nextKill = Instant.now().plusMillis(5000 + random.nextInt(3000));
         Instant killedAt = null;
-        String killed = null;
+        long killedTerm = 0;
         int kills = 0;
         try {
             while (Instant.now().isBefore(stop)) {
                 ChaosRun.sleep(Duration.ofMillis(150 + random.nextInt(850)));
-                boolean failoverOver = killedAt == null || successorFired(run, killed, killedAt);
+                boolean failoverOver = killedAt == null || firstSuccessorFire(run, killedTerm) != null;
                 boolean allRunning = run.replicas.stream().allMatch(r -> r.state() == ReplicaProcess.State.RUNNING);
                 if (Instant.now().isAfter(nextKill) && allRunning && failoverOver) {
                     ReplicaProcess leader = run.awaitLeaderFiring(Duration.ofSeconds(20));
@@ -114,8 +114,9 @@ final class ControlScenario implements Scenarios.Scenario {
                         killsAfterTrigger.add(leader.name() + " " + Duration.between(t.answered(), Instant.now()).toMillis()
                                 + " ms after a trigger of " + t.job() + " answered " + t.status() + " by " + t.replica());
                     }
-                    killedAt = run.note("kill", leader.name(), "SIGKILL the leader");
-                    killed = leader.name();
+                    killedTerm = run.target.fires().stream().filter(f -> f.replica().equals(leader.name()))
+                            .mapToLong(FireRecorder.Fire::term).max().orElse(0);
+                    killedAt = run.note("kill", leader.name(), "SIGKILL the leader (term " + killedTerm + ")");
                     leader.kill();
                     kills++;
                     restarted.add(restarts.submit(() -> {
@@ -137,8 +138,8 @@ final class ControlScenario implements Scenarios.Scenario {
                     if (p != null && Instant.now().isAfter(p[1].plusSeconds(2))) {
                         resume(run, token.get(), random, job, p);
                         paused.remove(job);
-                    } else if (p == null && failoverOver && Instant.now().isAfter(killedAt == null ? Instant.MIN
-                            : firstSuccessorFire(run, killed, killedAt).plus(EDGE))) {
+                    } else if (p == null && failoverOver && (killedAt == null
+                            || Instant.now().isAfter(firstSuccessorFire(run, killedTerm).plus(EDGE)))) {
                         pause(run, token.get(), random, job).ifPresent(at -> paused.put(job, at));
                     }
                 }
@@ -205,14 +206,13 @@ final class ControlScenario implements Scenarios.Scenario {
         run.tracks.get(job).pause(pause[0].minus(EDGE), r.answered().plus(EDGE));
     }
 
-    /** Whether a replica other than the one killed at {@code killedAt} has fired since. */
-    private static boolean successorFired(ChaosRun run, String killed, Instant killedAt) {
-        return run.target.fires().stream().anyMatch(f -> !f.replica().equals(killed) && f.received().isAfter(killedAt));
-    }
-
-    private static Instant firstSuccessorFire(ChaosRun run, String killed, Instant killedAt) {
-        return run.target.fires().stream().filter(f -> !f.replica().equals(killed) && f.received().isAfter(killedAt))
-                .map(FireRecorder.Fire::received).findFirst().orElse(Instant.MAX);
+    /**
+     * When the first fire of a later term than {@code killedTerm} (the killed leader's) arrived: the successor's, which
+     * may be the killed replica itself, restarted; null while none has.
+     */
+    private static Instant firstSuccessorFire(ChaosRun run, long killedTerm) {
+        return run.target.fires().stream().filter(f -> f.term() > killedTerm).map(FireRecorder.Fire::received).findFirst()
+                .orElse(null);
     }
 
     private static <T> T pick(java.util.Collection<T> from, Random random) {
@@ -343,7 +343,7 @@ final class ControlScenario implements Scenarios.Scenario {
             pausedFired += (int) j.getOrDefault("pausedSlotsFired", 0);
         }
         figures.put("pausedSlotsSkipped", pausedSkipped);
-        figures.put("pausedSlotsFiredNearAnEdge", pausedFired);
+        figures.put("pausedSlotsFired", pausedFired);
         figures.put("requestsToFollowers", requests.stream().filter(q -> !q.toLeader()).count());
         figures.put("requestsToTheLeader", requests.stream().filter(Request::toLeader).count());
         figures.put("answers", requests.stream().collect(java.util.stream.Collectors.groupingBy(q -> q.status(), TreeMap::new,
