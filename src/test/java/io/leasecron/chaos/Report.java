@@ -24,8 +24,10 @@ import java.util.stream.Collectors;
  * {@code <scenario>.json} (machine-readable) and a readable summary. The guarantees checked for every scenario:
  * no slot of an {@code AtMostOnce} job executed twice (by {@code Idempotency-Key} and by scheduled time); no slot of
  * a {@code catchUp: All} job lost unless the product reported it uncertain; none lost at all for
- * {@code AtLeastOnce}, whose repeats carry the slot's one key; nothing fired that the job did not define. Scenario
- * checks add their own {@link #violation}s.
+ * {@code AtLeastOnce}, whose repeats carry the slot's one key; nothing fired that the job did not define. Fires under
+ * the slots of manual runs ({@link ChaosRun#manualSlots}) are left to the scenario that asked for them, and slots due
+ * while the harness had a job paused are not expected ({@link JobTrack#pause}). Scenario checks add their own
+ * {@link #violation}s.
  */
 final class Report {
     private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("^slot (\\S+): ");
