@@ -40,6 +40,12 @@ interface ChaosApi extends AutoCloseable {
     /** A namespace of its own for one scenario, with whatever a replica needs there (the Role of k8s/rbac.yaml). */
     String prepare(String scenario);
 
+    /**
+     * A bearer token the replicas of {@code namespace} accept for trigger, pause, resume and runs, after granting what
+     * that takes (docs/rbac.md "Who may call the API"); empty where the API server cannot check callers.
+     */
+    java.util.Optional<String> controlToken(String namespace);
+
     /** The kubeconfig a replica of {@code namespace} uses, reaching the API server through {@code port} on loopback. */
     String kubeconfig(String namespace, int port);
 
@@ -145,6 +151,12 @@ interface ChaosApi extends AutoCloseable {
             return ChaosApi.kubeconfig("http://127.0.0.1:" + port, null, null, namespace);
         }
 
+        /** None: in CRUD mode the mock server stores a TokenReview as posted, with no user in its status. */
+        @Override
+        public java.util.Optional<String> controlToken(String namespace) {
+            return java.util.Optional.empty();
+        }
+
         @Override
         public void close() {
             admin.close();
@@ -207,6 +219,39 @@ interface ChaosApi extends AutoCloseable {
         public String kubeconfig(String namespace, int port) {
             return ChaosApi.kubeconfig("https://127.0.0.1:" + port, plane.caFile(), plane.token(namespace, "leasecron"), namespace);
         }
+
+        /**
+         * What the chart's {@code api.authDelegator} does for the service (a ClusterRoleBinding of its ServiceAccount to
+         * {@code system:auth-delegator}: TokenReview and SubjectAccessReview), and a caller as docs/rbac.md grants one:
+         * ServiceAccount {@code chaos-operator} with the four verbs on {@code leasecron.io/jobs} in the namespace. Its
+         * token, from the TokenRequest API, is checked by the replicas with the API server on every change.
+         */
+        @Override
+        public java.util.Optional<String> controlToken(String namespace) {
+            var admin = plane.admin();
+            admin.rbac().clusterRoleBindings().resource(new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
+                    .withNewMetadata().withName(namespace + "-leasecron-auth-delegator").endMetadata()
+                    .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName("system:auth-delegator")
+                    .endRoleRef().addNewSubject().withKind("ServiceAccount").withName("leasecron").withNamespace(namespace).endSubject()
+                    .build()).create();
+            plane.createServiceAccount(namespace, OPERATOR);
+            admin.rbac().roles().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.rbac.RoleBuilder()
+                    .withNewMetadata().withName(OPERATOR).endMetadata().addNewRule().withApiGroups("leasecron.io")
+                    .withResources("jobs").withVerbs(CONTROL_VERBS).endRule().build()).create();
+            admin.rbac().roleBindings().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder()
+                    .withNewMetadata().withName(OPERATOR).endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io")
+                    .withKind("Role").withName(OPERATOR).endRoleRef().addNewSubject().withKind("ServiceAccount").withName(OPERATOR)
+                    .withNamespace(namespace).endSubject().build()).create();
+            plane.awaitAuthorized(namespace, "leasecron", "authentication.k8s.io", "tokenreviews", "create", true);
+            plane.awaitAuthorized(namespace, "leasecron", "authorization.k8s.io", "subjectaccessreviews", "create", true);
+            for (String verb : CONTROL_VERBS) {
+                plane.awaitAuthorized(namespace, OPERATOR, "leasecron.io", "jobs", verb, true);
+            }
+            return java.util.Optional.of(plane.token(namespace, OPERATOR));
+        }
+
+        private static final String OPERATOR = "chaos-operator";
+        private static final String[] CONTROL_VERBS = {"trigger", "pause", "resume", "create"};
 
         @Override
         public void close() {

@@ -82,6 +82,11 @@ final class ChaosRun implements AutoCloseable {
     final Map<String, ApiUsage> usage = new ConcurrentHashMap<>();
     final Map<String, JobTrack> tracks = new LinkedHashMap<>();
     final Map<String, Object> facts = new LinkedHashMap<>();
+    /**
+     * Manual runs asked through the API, by job: the slot each one's record names and the record's name. Fires under
+     * these slots are the runs' (the scenario that asked judges them); {@link Report} judges the rest as scheduled.
+     */
+    final Map<String, Map<Instant, String>> manualSlots = new ConcurrentHashMap<>();
     private final ExecutorService monitor = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "chaos-monitor");
         t.setDaemon(true);

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * What one job is expected to fire, phase by phase: a phase starts when the harness changed the job (created,
  * edited to another period, deleted = period 0). A change takes up to {@link #SETTLE} to reach every replica; slots
- * in that window are not judged either way.
+ * in that window are not judged either way. Slots that came due while the harness had the job paused (through the
+ * API, {@link #pause}) are not expected either; firing them is no error, firing one twice is.
  */
 final class JobTrack {
     static final Duration SETTLE = Duration.ofSeconds(1);
@@ -16,9 +17,17 @@ final class JobTrack {
     record Phase(Instant changedAt, Instant judgedFrom, long period) {
     }
 
+    /** Slots due in [from, to] are not expected: the job was (or may have been) paused. */
+    record Pause(Instant from, Instant to) {
+        boolean covers(Instant slot) {
+            return !slot.isBefore(from) && !slot.isAfter(to);
+        }
+    }
+
     final String id;
     final ChaosJob job;
     final List<Phase> phases = new ArrayList<>();
+    final List<Pause> pauses = new ArrayList<>();
 
     JobTrack(String id, ChaosJob job) {
         this.id = id;
@@ -37,8 +46,27 @@ final class JobTrack {
         phases.add(new Phase(at, at.plus(SETTLE), period));
     }
 
-    /** Every slot due in the judged parts of the phases, up to and including {@code end}. */
+    /** The harness paused the job: slots due in [from, to] are excused (both edges with their tolerance). */
+    synchronized void pause(Instant from, Instant to) {
+        pauses.add(new Pause(from, to));
+    }
+
+    /** Whether {@code slot} fell in a pause. */
+    synchronized boolean paused(Instant slot) {
+        return pauses.stream().anyMatch(p -> p.covers(slot));
+    }
+
+    /** Every slot due in the judged parts of the phases, up to and including {@code end}, outside pauses. */
     synchronized List<Instant> expected(Instant end) {
+        return scheduled(end).stream().filter(s -> !paused(s)).toList();
+    }
+
+    /** The slots {@link #expected} leaves out because the job was paused. */
+    synchronized List<Instant> excusedByPause(Instant end) {
+        return scheduled(end).stream().filter(this::paused).toList();
+    }
+
+    private List<Instant> scheduled(Instant end) {
         List<Instant> slots = new ArrayList<>();
         for (int i = 0; i < phases.size(); i++) {
             Phase p = phases.get(i);

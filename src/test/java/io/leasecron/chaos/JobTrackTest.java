@@ -56,4 +56,14 @@ class JobTrackTest {
         assertEquals(List.of(at(4), at(5)), t.expected(at(5)));
         assertFalse(t.unexpected(at(3), at(5)));
     }
+
+    @Test
+    void slots_due_in_a_pause_are_excused_edges_included_and_the_rest_still_owed() {
+        JobTrack t = new JobTrack("a/b", ChaosJob.every("b", 1));
+        t.begin(at(0));
+        t.pause(at(2), at(4.5));
+        assertEquals(List.of(at(0), at(1), at(5), at(6)), t.expected(at(6)));
+        assertEquals(List.of(at(2), at(3), at(4)), t.excusedByPause(at(6)));
+        assertFalse(t.unexpected(at(3), at(6)), "a paused slot that fires anyway is on the grid");
+    }
 }

@@ -207,6 +207,26 @@ public final class ReplicaProcess implements AutoCloseable {
         return get(port, path, timeout);
     }
 
+    /**
+     * One POST on this replica's API port with {@code Authorization: Bearer <token>} and, if {@code json} is not null,
+     * that JSON body; status -1 when it does not answer in time.
+     */
+    Response post(String path, String token, String json, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(timeout)
+                .header("Authorization", "Bearer " + token);
+        b = json == null ? b.POST(HttpRequest.BodyPublishers.noBody())
+                : b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        try {
+            HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body());
+        } catch (IOException e) {
+            return new Response(-1, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Response(-1, "interrupted");
+        }
+    }
+
     /** One GET on this replica's management port (probes, metrics); status -1 when it does not answer in time. */
     Response management(String path, Duration timeout) {
         return get(managementPort, path, timeout);

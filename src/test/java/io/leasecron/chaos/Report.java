@@ -24,8 +24,10 @@ import java.util.stream.Collectors;
  * {@code <scenario>.json} (machine-readable) and a readable summary. The guarantees checked for every scenario:
  * no slot of an {@code AtMostOnce} job executed twice (by {@code Idempotency-Key} and by scheduled time); no slot of
  * a {@code catchUp: All} job lost unless the product reported it uncertain; none lost at all for
- * {@code AtLeastOnce}, whose repeats carry the slot's one key; nothing fired that the job did not define. Scenario
- * checks add their own {@link #violation}s.
+ * {@code AtLeastOnce}, whose repeats carry the slot's one key; nothing fired that the job did not define. Fires under
+ * the slots of manual runs ({@link ChaosRun#manualSlots}) are left to the scenario that asked for them, and slots due
+ * while the harness had a job paused are not expected ({@link JobTrack#pause}). Scenario checks add their own
+ * {@link #violation}s.
  */
 final class Report {
     private static final java.util.regex.Pattern SLOT = java.util.regex.Pattern.compile("^slot (\\S+): ");
@@ -62,8 +64,10 @@ final class Report {
 
     // ---------------------------------------------------------------- queries the scenario checks use
 
+    /** The fires of {@code job}'s scheduled slots: all of its fires but those under a manual run's slot. */
     List<FireRecorder.Fire> firesOf(String job) {
-        return fires.stream().filter(f -> f.job().equals(job)).toList();
+        Map<Instant, String> manual = run.manualSlots.getOrDefault(job, Map.of());
+        return fires.stream().filter(f -> f.job().equals(job) && !manual.containsKey(f.slot())).toList();
     }
 
     /**
@@ -146,8 +150,10 @@ final class Report {
             }
         }
         run.target.malformed().forEach(m -> violation("a request without the contract headers: " + m));
+        long manualFires = fires.stream().filter(f -> run.manualSlots.getOrDefault(f.job(), Map.of()).containsKey(f.slot())).count();
         json.put("totals", Map.of("expectedSlots", expectedTotal, "slotsFired", firedTotal, "missedSlots", missedTotal,
-                "uncertainSlots", uncertainTotal, "duplicates", duplicateTotal, "fires", fires.size()));
+                "uncertainSlots", uncertainTotal, "duplicates", duplicateTotal, "fires", fires.size(), "firesOfManualRuns",
+                manualFires));
         json.put("lateness", percentiles(allLateness));
         json.put("longestWaitOfADueSlotMs", longestWait(run.start, run.end.plusSeconds(1)).toMillis());
         json.put("jobs", jobs);
@@ -248,7 +254,8 @@ final class Report {
         List<Instant> missed = expected.stream().filter(s -> !bySlot.containsKey(s)).toList();
         List<Instant> missedUnreported = missed.stream().filter(s -> !reported.contains(s)).toList();
         List<String> unexpected = mine.stream().filter(f -> t.unexpected(f.slot(), run.end))
-                .map(f -> f.slot() + " by " + f.replica() + "/term " + f.term()).toList();
+                .map(f -> f.slot() + " by " + f.replica() + "/term " + f.term() + (f.slot().getNano() != 0
+                        ? " (off the grid, as a manual run's slot is, but no run record names it)" : "")).toList();
         List<Long> lateness = new ArrayList<>();
         for (Instant s : expected) {
             List<FireRecorder.Fire> fs = bySlot.get(s);
@@ -291,6 +298,13 @@ final class Report {
         j.put("missedNotReportedUncertain", missedUnreported.size());
         j.put("unexpectedFires", unexpected.size());
         j.put("lateness", percentiles(lateness));
+        List<Instant> excused = t.excusedByPause(run.end);
+        if (!t.pauses.isEmpty()) {
+            j.put("pauses", t.pauses.stream().map(p -> Map.of("from", p.from().toString(), "to", p.to().toString())).toList());
+            j.put("pausedSlots", excused.size());
+            j.put("pausedSlotsFired", (int) excused.stream().filter(bySlot::containsKey).count());
+            j.put("pausedSlotsSkipped", (int) excused.stream().filter(s -> !bySlot.containsKey(s)).count());
+        }
         j.put("missed", missed.stream().limit(50).map(Instant::toString).toList());
         j.put("repeats", twiceByTime.stream().limit(50).toList());
         j.put("uncertain", reported.stream().sorted().map(Instant::toString).toList());
@@ -355,6 +369,13 @@ final class Report {
                     (int) j.get("duplicateSlotsByKey") + (int) j.get("duplicateSlotsByTime"), j.get("missedSlots"),
                     j.get("uncertainSlots"), j.get("unexpectedFires"), j.get("repeatedSlots"), l.getOrDefault("p50Ms", "-"),
                     l.getOrDefault("p99Ms", "-"), l.getOrDefault("maxMs", "-")));
+        }
+        for (Map<String, Object> j : (List<Map<String, Object>>) json.get("jobs")) {
+            if (j.containsKey("pauses")) {
+                s.append(String.format(Locale.ROOT, "%s: %d pause(s); %d slot(s) due while paused, not judged as lost: %d skipped,"
+                        + " %d fired%n", j.get("job"), ((List<?>) j.get("pauses")).size(), j.get("pausedSlots"),
+                        j.get("pausedSlotsSkipped"), j.get("pausedSlotsFired")));
+            }
         }
         Map<String, Object> l = (Map<String, Object>) json.get("lateness");
         s.append(String.format(Locale.ROOT, "lateness of all judged slots: p50 %s ms, p99 %s ms, max %s ms, min %s ms; "

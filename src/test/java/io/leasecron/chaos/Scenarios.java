@@ -33,7 +33,7 @@ final class Scenarios {
     }
 
     static final List<Scenario> ALL = List.of(new Steady(), new Crash(), new Rollout(), new Zombie(), new Partition(),
-            new Outage(), new Skew(), new LiveEdits(), new BadInput());
+            new Outage(), new Skew(), new LiveEdits(), new BadInput(), new ControlScenario());
 
     private Scenarios() {
     }
