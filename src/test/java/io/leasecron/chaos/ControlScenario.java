@@ -287,9 +287,11 @@ final class ControlScenario implements Scenarios.Scenario {
             String outcome = r.path("outcome").isTextual() ? r.path("outcome").asText() : null;
             String detail = r.path("detail").asText("");
             String what = "manual run " + name + " of " + job + (accepted.containsKey(name) ? "" : " (not answered to the harness)");
-            if (outcome == null && startedThenKilled(r)) {
+            if (outcome == null && startedThenKilled(r) || "unknown".equals(outcome)) {
                 // Its replica was SIGKILLed after starting it, before it could record how it ended: the record stays
-                // running (the leader marks it unknown once the job's longest run has passed). It still ran once.
+                // running (the leader marks it unknown once the job's longest run has passed), or, when the kill came
+                // before even the start was recorded, the next leader found its slot started and recorded it unknown.
+                // Either way it is judged by its fires: it ran once.
                 outcome = RunOutcome.SUCCEEDED;
                 lostOutcomes++;
             } else if (outcome == null) {
