@@ -10,6 +10,10 @@ import io.leasecron.job.JobCatalogue;
 import io.leasecron.job.JobId;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vertx.ext.web.RoutingContext;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -36,6 +40,18 @@ import java.util.function.Function;
  */
 @Path("/api/v1/jobs")
 @Produces(MediaType.APPLICATION_JSON)
+@APIResponse(responseCode = "400", description = "bad input (a path that names no job id, a runAt that is not RFC 3339)",
+        content = @Content(schema = @Schema(implementation = ApiError.class)))
+@APIResponse(responseCode = "401", description = "no bearer token, or one the API server (local mode: LEASECRON_API_TOKEN) does"
+        + " not accept", content = @Content(schema = @Schema(implementation = ApiError.class)))
+@APIResponse(responseCode = "403", description = "the caller may not do this; the message names the verb to grant on"
+        + " leasecron.io/jobs", content = @Content(schema = @Schema(implementation = ApiError.class)))
+@APIResponse(responseCode = "404", description = "no such job, or no such action",
+        content = @Content(schema = @Schema(implementation = ApiError.class)))
+@APIResponse(responseCode = "409", description = "the job's spec is invalid, or it is already paused (not paused)",
+        content = @Content(schema = @Schema(implementation = ApiError.class)))
+@APIResponse(responseCode = "503", description = "the cluster could not be asked or could not store the change; nothing was"
+        + " changed", content = @Content(schema = @Schema(implementation = ApiError.class)))
 public class ControlResource {
     /** Where the request filter leaves the authenticated caller's name. */
     public static final String CALLER = io.leasecron.api.auth.ApiAuthFilter.CALLER;
@@ -88,6 +104,11 @@ public class ControlResource {
      */
     @POST
     @Path("{source}/{name}")
+    @Operation(summary = "Trigger, pause or resume a job: POST .../{configmap}/{key}:trigger, :pause or :resume")
+    @APIResponse(responseCode = "202", description = ":trigger: the run, stored; the leader runs it once",
+            content = @Content(schema = @Schema(implementation = RunView.class)))
+    @APIResponse(responseCode = "200", description = ":pause, :resume: the job's pause state",
+            content = @Content(schema = @Schema(implementation = PauseView.class)))
     public Response act(@PathParam("source") String source, @PathParam("name") String action, @Context RoutingContext rc) {
         return perform("", source, action, rc);
     }
@@ -95,6 +116,11 @@ public class ControlResource {
     /** The same, for namespaced ids ({@code LEASECRON_NAMESPACES} set). */
     @POST
     @Path("{namespace}/{source}/{name}")
+    @Operation(summary = "Trigger, pause or resume a job of a namespace (LEASECRON_NAMESPACES set)")
+    @APIResponse(responseCode = "202", description = ":trigger: the run, stored; the leader runs it once",
+            content = @Content(schema = @Schema(implementation = RunView.class)))
+    @APIResponse(responseCode = "200", description = ":pause, :resume: the job's pause state",
+            content = @Content(schema = @Schema(implementation = PauseView.class)))
     public Response act(@PathParam("namespace") String namespace, @PathParam("source") String source,
             @PathParam("name") String action, @Context RoutingContext rc) {
         return perform(namespace, source, action, rc);
@@ -116,6 +142,9 @@ public class ControlResource {
 
     @POST
     @Path("{source}/{name}/runs")
+    @Operation(summary = "Run a job once at runAt (now if absent)")
+    @APIResponse(responseCode = "202", description = "the run, stored; the leader runs it once at its time",
+            content = @Content(schema = @Schema(implementation = RunView.class)))
     public Response createRun(@PathParam("source") String source, @PathParam("name") String name, RunRequest body,
             @Context RoutingContext rc) {
         return run("", source, name, body, rc);
@@ -123,6 +152,9 @@ public class ControlResource {
 
     @POST
     @Path("{namespace}/{source}/{name}/runs")
+    @Operation(summary = "Run a job of a namespace once at runAt (LEASECRON_NAMESPACES set)")
+    @APIResponse(responseCode = "202", description = "the run, stored; the leader runs it once at its time",
+            content = @Content(schema = @Schema(implementation = RunView.class)))
     public Response createRun(@PathParam("namespace") String namespace, @PathParam("source") String source,
             @PathParam("name") String name, RunRequest body, @Context RoutingContext rc) {
         return run(namespace, source, name, body, rc);

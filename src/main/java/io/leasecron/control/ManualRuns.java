@@ -7,6 +7,7 @@ import io.leasecron.engine.ExecutionListener;
 import io.leasecron.engine.SkipReason;
 import io.leasecron.job.JobId;
 import io.leasecron.job.JobSpec;
+import io.leasecron.schedule.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -37,6 +38,8 @@ public final class ManualRuns implements ExecutionListener {
     private static final Logger LOG = Logger.getLogger(ManualRuns.class);
     /** How long after its last possible attempt a run that never reported an outcome is deleted. */
     static final Duration UNFINISHED_GRACE = Duration.ofHours(1);
+    /** How long after a started run's last attempt could have ended its outcome is still waited for. */
+    static final Duration OUTCOME_GRACE = Duration.ofMinutes(1);
 
     /** Whether this replica leads, as the gate sees it now. */
     @FunctionalInterface
@@ -145,9 +148,23 @@ public final class ManualRuns implements ExecutionListener {
             }
             return;
         }
-        Instant lastChance = r.slot().plus(spec.map(ManualRuns::longestRun).orElse(Duration.ZERO)).plus(UNFINISHED_GRACE);
-        if (r.term() >= term.term() || r.startedAt() != null) {
-            // Ours (in the engine), a newer leader's, or started: its outcome is written by whoever fired it.
+        Duration longest = spec.map(ManualRuns::longestRun).orElse(Duration.ZERO);
+        if (r.startedAt() != null) {
+            // Whoever started it records how it ended, within the job's longest run (its timeouts cancel it); past
+            // that, its replica stopped or lost the API server before it could.
+            Instant giveUp = r.startedAt().plus(longest).plus(OUTCOME_GRACE);
+            if (now.isBefore(giveUp)) {
+                wake(giveUp);
+            } else if (store.replace(r.withOutcome(RunRecord.UNKNOWN, "started on " + r.replica() + " at " + r.startedAt()
+                    + ", which recorded no outcome within the job's longest run (" + Durations.format(longest)
+                    + ", timeouts and retries included); that replica stopped or lost the API server", now))) {
+                LOG.infof("manual run %s of %s: no outcome from %s; recorded as unknown", r.name(), r.job(), r.replica());
+            }
+            return;
+        }
+        Instant lastChance = r.slot().plus(longest).plus(UNFINISHED_GRACE);
+        if (r.term() >= term.term()) {
+            // Ours (in the engine) or a newer leader's: its outcome is written by whoever fires it.
             collect(r, lastChance, now);
             return;
         }

@@ -33,6 +33,11 @@ public record RunRecord(String name, String version, JobId job, Instant runAt, S
                 finishedAt);
     }
 
+    /** Ended with {@code outcome}; the rest as it was. */
+    public RunRecord withOutcome(String outcome, String detail, Instant at) {
+        return new RunRecord(name, version, job, runAt, requestedBy, requestedAt, term, slot, startedAt, replica, outcome, detail, at);
+    }
+
     public RunRecord withVersion(String v) {
         return new RunRecord(name, v, job, runAt, requestedBy, requestedAt, term, slot, startedAt, replica, outcome, detail, finishedAt);
     }

@@ -51,6 +51,10 @@ class ApiTest {
                 "/api/v1/preview", "/api/v1/runs", "/api/v1/runs/{run}")), new TreeSet<>(doc.getMap("paths").keySet()));
         assertNotNull(doc.get("paths.'/api/v1/jobs/{source}/{name}'.post"), ":trigger, :pause and :resume are POSTs on the job");
         assertNotNull(doc.get("paths.'/api/v1/jobs/{source}/{name}/runs'.post"), "a run at a time is a POST on the job's runs");
+        for (String path : List.of("/api/v1/jobs/{source}/{name}", "/api/v1/jobs/{namespace}/{source}/{name}/runs")) {
+            assertTrue(doc.getMap("paths.'" + path + "'.post.responses").keySet().containsAll(Set.of("202", "400", "401", "403", "404",
+                    "409", "503")), path + ": every answer, errors included: " + doc.getMap("paths.'" + path + "'.post.responses").keySet());
+        }
         assertNotNull(doc.get("paths.'/api/v1/preview'.post"), "the preview is a POST");
     }
 

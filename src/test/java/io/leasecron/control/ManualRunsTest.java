@@ -174,6 +174,24 @@ class ManualRunsTest {
     }
 
     @Test
+    void a_started_run_whose_replica_never_records_an_outcome_ends_unknown_after_the_jobs_longest_run() {
+        RunRecord r = leftBehind(new JobId("team", "once"), T0.plusMillis(200));
+        store.update(r.name(), RunRecord.started(T0.plusMillis(210), "pod-b"));
+        Instant giveUp = T0.plusMillis(210).plus(Duration.ofMinutes(5)).plus(Duration.ofMinutes(1)); // timeout 5m, one attempt
+        clock.set(giveUp.minusMillis(1));
+        turn();
+        assertEquals("running", stored(r.name()).state());
+        assertEquals(giveUp, runs.wakeAt());
+        clock.set(giveUp);
+        turn();
+        RunRecord done = stored(r.name());
+        assertEquals("unknown", done.outcome());
+        assertEquals("started on pod-b at " + T0.plusMillis(210) + ", which recorded no outcome within the job's longest run (5m,"
+                + " timeouts and retries included); that replica stopped or lost the API server", done.detail());
+        assertEquals(List.of(), fires.stream().filter(f -> f.spec().id().name().equals("once")).toList(), "not fired again");
+    }
+
+    @Test
     void a_follower_takes_nothing_in_and_a_deleted_job_ends_its_runs() {
         term = 0;
         RunRecord r = runs.request(NIGHTLY, Optional.empty(), "jane");
