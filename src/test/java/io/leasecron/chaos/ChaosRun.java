@@ -72,6 +72,8 @@ final class ChaosRun implements AutoCloseable {
 
     final ChaosApi api;
     final String scenario;
+    /** What the replicas run instead of the service (the peers benchmark); {@code null} for the service. */
+    final PeerScheduler peer;
     final Path dir;
     final String namespace;
     final FireRecorder target;
@@ -99,8 +101,19 @@ final class ChaosRun implements AutoCloseable {
     private final java.util.Random random = new java.util.Random(seed);
 
     ChaosRun(ChaosApi api, String scenario, Path jar, Path reports, List<Duration> skews) throws IOException {
+        this(api, scenario, jar, null, reports, skews);
+    }
+
+    /** Three replicas of {@code peer} instead of the service, with even clocks. */
+    ChaosRun(ChaosApi api, String scenario, PeerScheduler peer, Path reports) throws IOException {
+        this(api, scenario, null, peer, reports, Scenarios.EVEN_CLOCKS);
+    }
+
+    private ChaosRun(ChaosApi api, String scenario, Path jar, PeerScheduler peer, Path reports, List<Duration> skews)
+            throws IOException {
         this.api = api;
         this.scenario = scenario;
+        this.peer = peer;
         this.dir = reports.resolve(api.name()).resolve(scenario);
         deleteRecursively(dir);
         Files.createDirectories(dir);
@@ -124,7 +137,15 @@ final class ChaosRun implements AutoCloseable {
             if (!api.streamsHttpWatches()) {
                 env.put("LEASECRON_WATCHES", "websocket");
             }
-            replicas.add(new ReplicaProcess(name, jar, dir, env, skews.get(i), io.leasecron.testing.Ports.free(), io.leasecron.testing.Ports.free()));
+            if (peer != null) {
+                env.put("PEERS_TARGET", target.url());
+                env.put("PEERS_JOBS", peer.jobsSpec());
+                replicas.add(new ReplicaProcess(name, peer.command(), dir, env, io.leasecron.testing.Ports.free(),
+                        io.leasecron.testing.Ports.free()));
+            } else {
+                replicas.add(new ReplicaProcess(name, jar, dir, env, skews.get(i), io.leasecron.testing.Ports.free(),
+                        io.leasecron.testing.Ports.free()));
+            }
         }
         monitor.submit(this::monitor);
         facts.put("seed", seed);
@@ -143,8 +164,15 @@ final class ChaosRun implements AutoCloseable {
         api.admin().configMaps().inNamespace(namespace).withName(name).delete();
     }
 
-    /** Puts the chaos jobs in {@link #JOBS} and tracks each from the start of the measurement. */
+    /**
+     * Puts the chaos jobs in {@link #JOBS} and tracks each from the start of the measurement. A peer scheduler gets its
+     * jobs from its environment: they are only tracked.
+     */
     void putStandardJobs() {
+        if (peer != null) {
+            peer.jobs().forEach(job -> tracks.put(JOBS + "/" + job.key(), new JobTrack(JOBS + "/" + job.key(), job)));
+            return;
+        }
         Map<String, String> data = new LinkedHashMap<>();
         for (ChaosJob job : ChaosJob.STANDARD) {
             data.put(job.key(), job.yaml(target.url()));
@@ -189,7 +217,8 @@ final class ChaosRun implements AutoCloseable {
 
     /**
      * Waits until the Lease names a holder that is one of the running replicas and that replica has fired something in
-     * the last two seconds; returns it. Leadership only counts once it fires.
+     * the last two seconds; returns it. Leadership only counts once it fires. A peer scheduler without the Lease (one
+     * lock per run, no leader) has the running replica that fired last taken for its leader: it won the last lock.
      */
     ReplicaProcess awaitLeaderFiring(Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
@@ -202,6 +231,15 @@ final class ChaosRun implements AutoCloseable {
                 if (r.isPresent() && target.fires().stream().anyMatch(f -> f.replica().equals(holder.get())
                         && f.received().isAfter(recent))) {
                     return r.get();
+                }
+            } else if (peer != null) {
+                Instant recent = Instant.now().minusSeconds(2);
+                Optional<ReplicaProcess> last = target.fires().stream().filter(f -> f.received().isAfter(recent))
+                        .max(java.util.Comparator.comparing(FireRecorder.Fire::received))
+                        .flatMap(f -> replicas.stream().filter(p -> p.name().equals(f.replica())
+                                && p.state() == ReplicaProcess.State.RUNNING).findFirst());
+                if (last.isPresent()) {
+                    return last.get();
                 }
             }
             sleep(Duration.ofMillis(50));

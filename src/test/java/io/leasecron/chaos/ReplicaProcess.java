@@ -30,6 +30,8 @@ public final class ReplicaProcess implements AutoCloseable {
 
     private final String name;
     private final Path jar;
+    /** Another program to run instead of the service ({@code null}: the service's jar), e.g. a peer scheduler. */
+    private final List<String> command;
     private final Path dir;
     private final Map<String, String> env;
     private final Duration skew;
@@ -42,8 +44,22 @@ public final class ReplicaProcess implements AutoCloseable {
 
     /** {@code port} serves the API, {@code managementPort} the probes and metrics (a port of their own, as in a pod). */
     public ReplicaProcess(String name, Path jar, Path dir, Map<String, String> env, Duration skew, int port, int managementPort) {
+        this(name, jar, null, dir, env, skew, port, managementPort);
+    }
+
+    /**
+     * A replica that runs {@code command} instead of the service: it gets the same environment, and must answer
+     * {@code /q/health/ready} on {@code QUARKUS_MANAGEMENT_PORT} once started (the peers benchmark's gocron program).
+     */
+    ReplicaProcess(String name, List<String> command, Path dir, Map<String, String> env, int port, int managementPort) {
+        this(name, null, List.copyOf(command), dir, env, Duration.ZERO, port, managementPort);
+    }
+
+    private ReplicaProcess(String name, Path jar, List<String> command, Path dir, Map<String, String> env, Duration skew,
+            int port, int managementPort) {
         this.name = name;
         this.jar = jar;
+        this.command = command;
         this.dir = dir;
         this.env = new LinkedHashMap<>(env);
         this.skew = skew;
@@ -104,8 +120,8 @@ public final class ReplicaProcess implements AutoCloseable {
             throw new IllegalStateException(name + " is already running");
         }
         Path javaBin = Path.of(ProcessHandle.current().info().command().orElse("java"));
-        List<String> command = new ArrayList<>(List.of(javaBin.toString(), "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+        List<String> command = this.command != null ? this.command : new ArrayList<>(List.of(javaBin.toString(), "-Xmx256m",
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeIf(k -> k.startsWith("LEASECRON_") || k.startsWith("QUARKUS_")
                 || k.startsWith("KUBERNETES_") || k.equals("KUBECONFIG") || k.startsWith("POD_") || k.startsWith("FAKETIME")
