@@ -201,17 +201,10 @@ public class ControlResource {
 
     /** The job the path names, if it exists and has a valid spec; else 404 or 409. */
     private Response withJob(String namespace, String source, String name, Function<JobId, Response> action) {
-        JobId id;
-        try {
-            id = new JobId(namespace, source, name);
-        } catch (IllegalArgumentException e) {
-            id = null;
-        }
+        JobId id = JobsResource.id(namespace, source, name);
         Optional<JobCatalogue.Entry> entry = id == null ? Optional.empty() : catalogue.entry(id);
         if (entry.isEmpty()) {
-            return ApiError.response(Response.Status.NOT_FOUND, "no job " + JobId.sourceKey(namespace, source) + "/" + name
-                    + "; job ids are <configmap>/<key>, or <namespace>/<configmap>/<key> when LEASECRON_NAMESPACES is set;"
-                    + " GET /api/v1/jobs lists them");
+            return JobsResource.notFound(namespace, source, name);
         }
         if (entry.get().active().isEmpty()) {
             return ApiError.response(Response.Status.CONFLICT, "job " + id + " has no valid spec to run: "

@@ -123,7 +123,7 @@ public class JobsResource {
     }
 
     /** The id the path names, or null when it cannot be one. */
-    private static JobId id(String namespace, String source, String name) {
+    static JobId id(String namespace, String source, String name) {
         try {
             return new JobId(namespace, source, name);
         } catch (IllegalArgumentException e) {
@@ -137,7 +137,8 @@ public class JobsResource {
         return id == null ? java.util.Optional.empty() : catalogue.readEntry(id, view);
     }
 
-    private static Response notFound(String namespace, String source, String name) {
+    /** The 404 of a path that names no job, saying what ids look like. */
+    static Response notFound(String namespace, String source, String name) {
         return ApiError.response(Response.Status.NOT_FOUND, "no job " + JobId.sourceKey(namespace, source) + "/" + name
                 + "; job ids are <configmap>/<key>, or <namespace>/<configmap>/<key> when LEASECRON_NAMESPACES is set;"
                 + " GET /api/v1/jobs lists them");

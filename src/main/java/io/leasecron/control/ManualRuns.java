@@ -133,14 +133,14 @@ public final class ManualRuns implements ExecutionListener {
     }
 
     private void reconcile(RunRecord r, Term term, Instant now) {
-        Optional<JobSpec> spec = engine.status(r.job()).map(Engine.JobStatus::spec);
         if (r.finished()) {
             collect(r, r.finishedAt().plus(retention), now);
             return;
         }
+        Optional<JobSpec> spec = engine.status(r.job()).map(Engine.JobStatus::spec);
         if (r.slot() == null) {
             if (spec.isEmpty()) {
-                finish(r, RunRecord.SKIPPED, "job " + r.job() + " is not registered: it was deleted, or its spec is invalid");
+                unregistered(r);
             } else if (r.runAt().isAfter(now)) {
                 wake(r.runAt());
             } else {
@@ -169,7 +169,7 @@ public final class ManualRuns implements ExecutionListener {
             return;
         }
         if (spec.isEmpty()) {
-            finish(r, RunRecord.SKIPPED, "job " + r.job() + " is not registered: it was deleted, or its spec is invalid");
+            unregistered(r);
             return;
         }
         if (term.inherited() == null || r.slot().isAfter(term.inherited())) {
@@ -230,8 +230,10 @@ public final class ManualRuns implements ExecutionListener {
         engine.offer(reserved.get());
     }
 
-    private void finish(RunRecord r, String outcome, String detail) {
-        store.update(r.name(), RunRecord.ended(outcome, detail, clock.now()));
+    /** The run's job is gone from the engine: it ends skipped, saying so. */
+    private void unregistered(RunRecord r) {
+        store.update(r.name(), RunRecord.ended(RunRecord.SKIPPED, "job " + r.job() + " is not registered: it was deleted, or its"
+                + " spec is invalid", clock.now()));
     }
 
     private void collect(RunRecord r, Instant at, Instant now) {

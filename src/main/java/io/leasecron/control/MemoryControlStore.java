@@ -50,9 +50,19 @@ public final class MemoryControlStore implements ControlStore {
 
     @Override
     public void update(String name, Map<String, String> fields) {
+        merge(name, fields, false);
+    }
+
+    @Override
+    public void settle(String name, Map<String, String> fields) {
+        merge(name, fields, true);
+    }
+
+    /** Sets the fields of a run, in one step with the check of {@code onlyUnstarted} (neither started nor ended). */
+    private void merge(String name, Map<String, String> fields, boolean onlyUnstarted) {
         synchronized (this) {
             RunRecord now = runs.get(name);
-            if (now == null) {
+            if (now == null || onlyUnstarted && (now.startedAt() != null || now.finished())) {
                 return;
             }
             Map<String, String> data = now.data();
@@ -60,14 +70,6 @@ public final class MemoryControlStore implements ControlStore {
             runs.put(name, RunRecord.parse(name, Long.toString(++version), data).orElseThrow());
         }
         changed();
-    }
-
-    @Override
-    public void settle(String name, Map<String, String> fields) {
-        RunRecord now = readRun(name).orElse(null);
-        if (now != null && now.startedAt() == null && !now.finished()) {
-            update(name, fields);
-        }
     }
 
     @Override
